@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from opennrm import views
+from opennrm.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("account/", include("opennrm.directory.auth_urls")),
+    path("directory/", include("opennrm.directory.urls")),
+    path("persons/", include("opennrm.cases.urls")),
+    path("audit/", include("opennrm.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,36 @@
+"""Navigation shown in the base layout: only links the user may follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from opennrm.directory import roles, twofactor
+
+# (url name, label, permission needed or None for every signed-in user)
+NAV_ITEMS: list[tuple[str, Any, str | None]] = [
+    ("home", _("Home"), None),
+    ("persons:search", _("Persons"), roles.VIEW_PERSON),
+    ("directory:organisations", _("Directory"), roles.VIEW_ORGANISATIONS),
+    ("directory:users", _("Users"), roles.MANAGE_USERS),
+    ("directory:tokens", _("API clients"), roles.MANAGE_TOKENS),
+    ("audit:events", _("Audit trail"), roles.VIEW_AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    if twofactor.requires_two_factor(user) and not user.is_verified():  # type: ignore[union-attr]
+        return {"nav_items": []}
+    perms = user.get_all_permissions()
+    items = []
+    for url_name, label, perm in NAV_ITEMS:
+        if perm is None or perm in perms:
+            url = reverse(url_name)
+            items.append({"url": url, "label": label, "current": request.path == url})
+    return {"nav_items": items}

@@ -1,0 +1,56 @@
+"""Roles and the scoped permissions each role grants.
+
+A permission's codename carries its scope: ``*_own_org_*`` applies to objects of an organisation in
+which the user holds the role; ``*_all_*`` applies everywhere. ``backends.OrganisationRoleBackend``
+interprets this table; nothing else decides who may do what.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    FRONTLINE = "frontline", _("Front-line professional")
+    CASE_WORKER = "case_worker", _("Case worker")
+    CARE_COORDINATOR = "care_coordinator", _("Care coordinator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    PROSECUTOR = "prosecutor", _("Prosecutor")
+    COORDINATOR = "coordinator", _("Coordinator")
+    ANALYST = "analyst", _("Analyst")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+VIEW_ORGANISATIONS = "directory.view_all_organisation"
+MANAGE_USERS = "directory.manage_own_org_user"
+MANAGE_TOKENS = "directory.manage_own_org_apitoken"
+VIEW_AUDIT = "core.view_all_auditevent"
+VIEW_PERSON = "cases.view_own_org_person"
+ADD_PERSON = "cases.add_own_org_person"
+CHANGE_PERSON = "cases.change_own_org_person"
+DELETE_PERSON = "cases.delete_own_org_person"
+EXPORT_PERSON = "cases.export_own_org_person"
+
+_PERSON_WORK = {VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, EXPORT_PERSON}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.FRONTLINE: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, ADD_PERSON}),
+    Role.CASE_WORKER: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK}),
+    Role.CARE_COORDINATOR: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK}),
+    Role.INVESTIGATOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON}),
+    Role.PROSECUTOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON}),
+    Role.COORDINATOR: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK, DELETE_PERSON}),
+    Role.ANALYST: frozenset({VIEW_ORGANISATIONS}),
+    Role.AUDITOR: frozenset({VIEW_ORGANISATIONS, VIEW_AUDIT}),
+    Role.ADMINISTRATOR: frozenset({VIEW_ORGANISATIONS, MANAGE_USERS, MANAGE_TOKENS}),
+}
+
+# Roles that can see personal data (of case subjects, or of staff in the audit trail and user
+# administration) must use TOTP two-factor authentication. Analysts see pseudonymised data only.
+ROLES_REQUIRING_2FA: frozenset[str] = frozenset(set(Role.values) - {Role.ANALYST})
+
+
+def is_all_scope(perm: str) -> bool:
+    return "_all_" in perm.split(".", 1)[-1]
