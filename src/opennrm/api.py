@@ -7,7 +7,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
-from opennrm.core.errors import ConcurrentEditError, InvalidInput, NotFoundOrForbidden
+from opennrm.core.errors import (
+    ConcurrentEditError,
+    InvalidInput,
+    NotFoundOrForbidden,
+    PermissionDeniedError,
+)
 from opennrm.directory.api_auth import TokenAuth, VerifiedSessionAuth
 
 api = NinjaAPI(
@@ -32,6 +37,11 @@ class FieldErrors(Schema):
 @api.exception_handler(NotFoundOrForbidden)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"detail": "Not found"}, status=404)
+
+
+@api.exception_handler(PermissionDeniedError)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "Permission denied"}, status=403)
 
 
 @api.exception_handler(ConcurrentEditError)

@@ -128,7 +128,9 @@ def local_secrets(var_dir: Path) -> dict[str, str]:
     if path.exists():
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
-            raise EnvError(f"{path} must be readable by its owner only (chmod 600); mode is {mode:o}")
+            raise EnvError(
+                f"{path} must be readable by its owner only (chmod 600); mode is {mode:o}"
+            )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:

@@ -73,6 +73,11 @@ CSRF_TRUSTED_ORIGINS = env_list(ENV, "CSRF_TRUSTED_ORIGINS", [])
 for _origin in CSRF_TRUSTED_ORIGINS:
     if not _origin.startswith(("https://", "http://")):
         raise EnvError(f"CSRF_TRUSTED_ORIGINS entries need a scheme: {_origin!r}")
+# The public address of this instance, used in links sent by e-mail (never the Host header).
+OPENNRM_BASE_URL = ENV.get("OPENNRM_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if not OPENNRM_BASE_URL.startswith(("https://", "http://")):
+    raise EnvError("OPENNRM_BASE_URL must be set to an http(s):// address (required in production)")
+OPENNRM_BASE_URL = OPENNRM_BASE_URL.rstrip("/") + "/"
 OPENNRM_TRUSTED_PROXIES = env_int(ENV, "OPENNRM_TRUSTED_PROXIES", 0)
 if OPENNRM_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

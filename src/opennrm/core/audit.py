@@ -112,12 +112,16 @@ def verify_chain(batch: int = 2000) -> VerifyResult:
     for event in events:
         if event.seq != expected_seq:
             return VerifyResult(
-                False, checked, expected_seq,
+                False,
+                checked,
+                expected_seq,
                 f"event #{expected_seq} is missing (deleted); the chain resumes at #{event.seq}",
             )
         if event.prev_hash != expected_prev:
             return VerifyResult(
-                False, checked, event.seq,
+                False,
+                checked,
+                event.seq,
                 f"event #{event.seq} does not link to the hash of event #{event.seq - 1}",
             )
         if compute_hash(event.prev_hash, event) != event.hash:
@@ -129,7 +133,9 @@ def verify_chain(batch: int = 2000) -> VerifyResult:
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != expected_seq - 1 or head_hash != expected_prev:
         return VerifyResult(
-            False, checked, expected_seq,
+            False,
+            checked,
+            expected_seq,
             f"the chain head records event #{head_seq}, but the last event found is "
             f"#{expected_seq - 1}: events at the end were deleted or the head was altered",
         )

@@ -23,7 +23,11 @@ class RequestContext:
     channel: str = "system"  # web, api, cli, system
 
 
-_current: ContextVar[RequestContext] = ContextVar("opennrm_request_context", default=RequestContext())
+# RequestContext is a frozen dataclass, so sharing the default instance is safe.
+_current: ContextVar[RequestContext] = ContextVar(
+    "opennrm_request_context",
+    default=RequestContext(),  # noqa: B039
+)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 

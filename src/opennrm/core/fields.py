@@ -17,15 +17,16 @@ from django.db import models
 from opennrm.core import crypto
 
 
-class EncryptedField(models.TextField):  # type: ignore[type-arg]
-    """Base: subclasses say how a Python value becomes text and back."""
+class EncryptedField(models.TextField):
+    """Base: subclasses say how a Python value becomes text and back (``to_text``,
+    ``from_text``; not ``serialize``, which Django's ``Field`` uses as an attribute)."""
 
     description = "Encrypted value"
 
-    def serialize(self, value: Any) -> str:
+    def to_text(self, value: Any) -> str:
         return str(value)
 
-    def deserialize(self, text: str) -> Any:
+    def from_text(self, text: str) -> Any:
         return text
 
     @property
@@ -43,12 +44,12 @@ class EncryptedField(models.TextField):  # type: ignore[type-arg]
     def get_db_prep_save(self, value: Any, connection: Any) -> Any:
         if value is None:
             return None
-        return crypto.encrypt(self.serialize(value), aad=self.aad)
+        return crypto.encrypt(self.to_text(value), aad=self.aad)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return None
-        return self.deserialize(crypto.decrypt(value, aad=self.aad))
+        return self.from_text(crypto.decrypt(value, aad=self.aad))
 
     def to_python(self, value: Any) -> Any:
         return value
@@ -64,14 +65,14 @@ class EncryptedTextField(EncryptedField):
 class EncryptedDateField(EncryptedField):
     description = "Encrypted date"
 
-    def serialize(self, value: Any) -> str:
+    def to_text(self, value: Any) -> str:
         if isinstance(value, str):
             value = datetime.date.fromisoformat(value)
         if not isinstance(value, datetime.date):
             raise TypeError(f"{self.name} needs a date")
         return value.isoformat()
 
-    def deserialize(self, text: str) -> datetime.date:
+    def from_text(self, text: str) -> datetime.date:
         return datetime.date.fromisoformat(text)
 
     def to_python(self, value: Any) -> Any:
@@ -79,7 +80,9 @@ class EncryptedDateField(EncryptedField):
             return value
         return datetime.date.fromisoformat(str(value))
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
         from django import forms
 
         return forms.DateField(required=not self.blank, **kwargs)
@@ -90,8 +93,8 @@ class EncryptedJSONField(EncryptedField):
 
     description = "Encrypted JSON"
 
-    def serialize(self, value: Any) -> str:
+    def to_text(self, value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
-    def deserialize(self, text: str) -> Any:
+    def from_text(self, text: str) -> Any:
         return json.loads(text)

@@ -19,7 +19,7 @@ from opennrm.core.models import AuditAction
 from opennrm.directory import twofactor
 from opennrm.directory.models import ApiToken
 
-TOKEN_PREFIX = "onrm"
+TOKEN_PREFIX = "onrm"  # noqa: S105  (a marker, not a secret)
 
 
 def new_token_material() -> tuple[str, str, str]:
@@ -45,7 +45,9 @@ def authenticate_token(raw: str) -> ApiToken | None:
     token = None
     if parsed is not None:
         prefix, secret = parsed
-        token = ApiToken.objects.select_related("user", "organisation").filter(prefix=prefix).first()
+        token = (
+            ApiToken.objects.select_related("user", "organisation").filter(prefix=prefix).first()
+        )
         if token is not None and not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
             token = None
     now = clock.now()
@@ -74,7 +76,7 @@ class TokenAuth(HttpBearer):
         if api_token is None:
             return None
         user = api_token.user
-        user.api_token = api_token  # confines permissions to the token's organisation
+        user.api_token = api_token  # type: ignore[attr-defined]  # confines permissions to the token's organisation
         request.user = user
         context.bind_api_token(api_token.pk)
         return api_token
@@ -89,6 +91,6 @@ class VerifiedSessionAuth(APIKeyCookie):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        if twofactor.requires_two_factor(user) and not user.is_verified():  # type: ignore[union-attr]
+        if twofactor.requires_two_factor(user) and not user.is_verified():
             return None
         return user

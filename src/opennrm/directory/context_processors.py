@@ -25,7 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    if twofactor.requires_two_factor(user) and not user.is_verified():  # type: ignore[union-attr]
+    if twofactor.requires_two_factor(user) and not user.is_verified():
         return {"nav_items": []}
     perms = user.get_all_permissions()
     items = []

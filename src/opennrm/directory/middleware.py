@@ -22,7 +22,7 @@ class RequireTwoFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]
             and twofactor.requires_two_factor(user)
         ):
             if request.path.startswith("/api/"):

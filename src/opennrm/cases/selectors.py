@@ -1,0 +1,154 @@
+"""Reads of persons, permission-checked: the one door to a person (DESIGN rule 2).
+
+``access_person`` answers ``NotFoundOrForbidden`` alike for a missing person and a forbidden one,
+audits the refused attempt on an existing person (``denied``) and every successful view
+(``read``). ``person_search`` looks only in the organisations where the actor may view persons,
+matches names and dates of birth through their keyed blind indexes, and audits the number of
+results, never the query.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
+
+from opennrm.cases.indexes import NAME_PURPOSE, dob_index
+from opennrm.cases.models import Person
+from opennrm.cases.validation import FieldErrors, parse_date_of_birth
+from opennrm.core import audit, crypto
+from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
+from opennrm.core.models import AuditAction
+from opennrm.directory import roles
+from opennrm.directory.backends import organisations_with_perm
+from opennrm.directory.models import Organisation
+
+PersonAction = Literal["view", "change", "delete", "export"]
+PERMISSION_OF_ACTION: dict[str, str] = {
+    "view": roles.VIEW_PERSON,
+    "change": roles.CHANGE_PERSON,
+    "delete": roles.DELETE_PERSON,
+    "export": roles.EXPORT_PERSON,
+}
+OBJECT_TYPE = "person"
+SEARCH_LIMIT = 50
+SEARCH_MAX_LENGTH = 200
+SEARCH_MAX_WORDS = 10
+_CODE = re.compile(r"^[a-z0-9_.:-]{0,64}$")
+
+
+def _check_purpose(purpose: str) -> None:
+    if not _CODE.match(purpose):
+        raise InvalidInput({"purpose": [_("Choose a purpose from the list.")]})
+
+
+def _authenticated(actor: Any) -> bool:
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))
+
+
+def access_person(
+    *,
+    actor: Any,
+    person_id: object,
+    action: PersonAction,
+    purpose: str = "",
+    record_read: bool | None = None,
+) -> Person:
+    """The person ``person_id`` if ``actor`` may perform ``action`` on it.
+
+    A successful ``view`` writes a ``read`` event; so does any other action with
+    ``record_read=True`` (a page that shows the data before changing or deleting it).
+    """
+    perm = PERMISSION_OF_ACTION.get(action)
+    if perm is None:
+        raise ValueError(f"unknown action {action!r}")
+    _check_purpose(purpose)
+    try:
+        pk = int(str(person_id))
+    except ValueError:
+        raise NotFoundOrForbidden from None
+    if not _authenticated(actor):
+        raise NotFoundOrForbidden
+    person = Person.objects.select_related("organisation").filter(pk=pk).first()
+    if person is None:
+        raise NotFoundOrForbidden
+    if not actor.has_perm(perm, person):
+        audit.record(
+            action=AuditAction.DENIED,
+            actor=actor,
+            organisation_id=person.organisation_id,
+            object_type=OBJECT_TYPE,
+            object_id=person.pk,
+            purpose=purpose,
+            detail={"action": action},
+        )
+        raise NotFoundOrForbidden
+    if record_read if record_read is not None else action == "view":
+        audit.record(
+            action=AuditAction.READ,
+            actor=actor,
+            organisation_id=person.organisation_id,
+            object_type=OBJECT_TYPE,
+            object_id=person.pk,
+            purpose=purpose,
+        )
+    return person
+
+
+def person_search(
+    *,
+    actor: Any,
+    name: str = "",
+    date_of_birth: datetime.date | str | None = None,
+    purpose: str = "",
+    limit: int = SEARCH_LIMIT,
+) -> list[Person]:
+    """Persons whose names hold every word of ``name`` and born on ``date_of_birth``.
+
+    Matching is case- and accent-insensitive ("JOSE" finds "José") because both sides are
+    normalised before hashing. At most ``limit`` results, in registration order.
+    """
+    _check_purpose(purpose)
+    errors = FieldErrors()
+    name = (name or "").strip()
+    if len(name) > SEARCH_MAX_LENGTH:
+        errors.add("name", _("Enter at most %(limit)d characters.") % {"limit": SEARCH_MAX_LENGTH})
+    dob = parse_date_of_birth(date_of_birth, "date_of_birth", errors)
+    words = crypto.name_tokens(name) if name else set()
+    if len(words) > SEARCH_MAX_WORDS:
+        errors.add("name", _("Enter at most %(limit)d words.") % {"limit": SEARCH_MAX_WORDS})
+    if not name and dob is None and not errors.errors:
+        errors.add("name", _("Enter a name or a date of birth."))
+    if errors.errors:
+        raise InvalidInput(errors.errors)
+    organisations = (
+        organisations_with_perm(actor, roles.VIEW_PERSON) if _authenticated(actor) else set()
+    )
+    results: list[Person] = []
+    if organisations and (words or not name):
+        queryset = Person.objects.filter(organisation_id__in=organisations)
+        for word in sorted(words):
+            # One join per word: a person matches only when it has every word.
+            queryset = queryset.filter(name_tokens__token=crypto.blind_index(NAME_PURPOSE, word))
+        if dob is not None:
+            queryset = queryset.filter(dob_index=dob_index(dob))
+        results = list(queryset.select_related("organisation").order_by("pk")[: max(limit, 0)])
+    audit.record(
+        action=AuditAction.SEARCH,
+        actor=actor if _authenticated(actor) else None,
+        actor_label="anonymous",
+        object_type=OBJECT_TYPE,
+        purpose=purpose,
+        detail={"results": len(results)},
+    )
+    return results
+
+
+def organisations_for_new_persons(*, actor: Any) -> list[Organisation]:
+    """Active organisations in which ``actor`` may register persons."""
+    if not _authenticated(actor):
+        return []
+    ids = organisations_with_perm(actor, roles.ADD_PERSON)
+    return list(Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name"))

@@ -1,0 +1,246 @@
+"""API tokens: issued by organisation administrators, confined to their organisation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from opennrm.core import clock
+from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
+from opennrm.core.models import AuditEvent
+from opennrm.directory import roles, services
+from opennrm.directory.api_auth import authenticate_token
+from opennrm.directory.models import ApiToken, Membership
+from tests import factories
+from tests.conftest import verified_client
+
+ME = "/api/v1/directory/me"
+ORGANISATIONS = "/api/v1/directory/organisations"
+TOKEN = re.compile(r"onrm_[0-9a-f]{10}_[A-Za-z0-9_-]{20,}")
+
+
+def in_org(url_name: str, org: Any, *args: Any) -> str:
+    return f"{reverse(url_name, args=args)}?organisation={org.pk}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def rejected() -> int:
+    return AuditEvent.objects.filter(action="token_rejected").count()
+
+
+@pytest.fixture
+def service_a(shelter_a: Any) -> Any:
+    return factories.user("svc-a", shelter_a, "case_worker")
+
+
+@pytest.fixture
+def token_a(erin: Any, shelter_a: Any, service_a: Any) -> tuple[ApiToken, str]:
+    return services.api_token_create(
+        actor=erin, organisation=shelter_a, user_id=service_a.pk, name="case system"
+    )
+
+
+def test_admin_creates_a_token_that_authenticates_the_api(
+    erin: Any, shelter_a: Any, service_a: Any
+) -> None:
+    client = verified_client(erin)
+    form = client.get(in_org("directory:token_create", shelter_a))
+    assert form.status_code == 200 and b"svc-a" in form.content
+    response = client.post(
+        in_org("directory:token_create", shelter_a),
+        {"name": "case system", "user": service_a.pk, "expires_in_days": "30"},
+    )
+    assert response.status_code == 200
+    match = TOKEN.search(response.content.decode())
+    assert match is not None
+    full = match.group(0)
+
+    token = ApiToken.objects.get(organisation=shelter_a)
+    assert token.user == service_a
+    assert token.expires_at is not None
+    assert token.secret_hash not in full
+    assert full not in token.secret_hash
+    assert token.secret_hash == hashlib.sha256(full.split("_", 2)[2].encode()).hexdigest()
+    assert AuditEvent.objects.filter(
+        action="token_create",
+        object_type="apitoken",
+        object_id=str(token.pk),
+        actor_id=erin.pk,
+        organisation_id=shelter_a.pk,
+    ).exists()
+
+    me = Client().get(ME, **bearer(full))
+    assert me.status_code == 200
+    body = me.json()
+    assert body["username"] == "svc-a"
+    assert body["token"]["organisation"]["slug"] == "shelter-a"
+    assert body["token"]["name"] == "case system"
+    assert [m["organisation"]["slug"] for m in body["memberships"]] == ["shelter-a"]
+
+    listing = client.get(in_org("directory:tokens", shelter_a))
+    assert token.prefix.encode() in listing.content
+    assert full.encode() not in listing.content  # shown once only
+
+
+def test_token_create_with_bad_input_changes_nothing(
+    erin: Any, shelter_a: Any, service_a: Any, carol: Any
+) -> None:
+    client = verified_client(erin)
+    response = client.post(
+        in_org("directory:token_create", shelter_a),
+        {"name": "", "user": carol.pk, "expires_in_days": "0"},
+    )
+    assert response.status_code == 400
+    assert b"There is a problem" in response.content
+    assert not ApiToken.objects.exists()
+
+
+def test_token_may_only_act_as_a_member_of_the_organisation(
+    erin: Any, shelter_a: Any, carol: Any
+) -> None:
+    with pytest.raises(InvalidInput):
+        services.api_token_create(
+            actor=erin, organisation=shelter_a, user_id=carol.pk, name="poach"
+        )
+    assert not ApiToken.objects.exists()
+
+
+def test_unauthenticated_calls_get_401(db: Any) -> None:
+    assert Client().get(ME).status_code == 401
+    assert Client().get(ORGANISATIONS).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "make_bad",
+    [
+        pytest.param(lambda full, token: "nonsense", id="malformed"),
+        pytest.param(lambda full, token: "onrm__", id="empty-parts"),
+        pytest.param(lambda full, token: f"onrm_{token.prefix}_wrong-secret", id="wrong-secret"),
+        pytest.param(lambda full, token: f"onrm_ffffffffff_{full.split('_', 2)[2]}", id="unknown"),
+    ],
+)
+def test_bad_tokens_get_401_and_are_audited(token_a: tuple[ApiToken, str], make_bad: Any) -> None:
+    token, full = token_a
+    before = rejected()
+    response = Client().get(ME, **bearer(make_bad(full, token)))
+    assert response.status_code == 401
+    assert rejected() == before + 1
+
+
+def test_revoked_token_gets_401(erin: Any, shelter_a: Any, token_a: tuple[ApiToken, str]) -> None:
+    token, full = token_a
+    assert Client().get(ME, **bearer(full)).status_code == 200
+    client = verified_client(erin)
+    response = client.post(in_org("directory:token_revoke", shelter_a, token.pk))
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(
+        action="token_revoke", object_id=str(token.pk), actor_id=erin.pk
+    ).exists()
+    before = rejected()
+    assert Client().get(ME, **bearer(full)).status_code == 401
+    assert rejected() == before + 1
+    with pytest.raises(InvalidInput):  # revoking twice is refused, not silently repeated
+        services.api_token_revoke(actor=erin, organisation=shelter_a, token_id=token.pk)
+
+
+def test_expired_token_gets_401(erin: Any, shelter_a: Any, service_a: Any) -> None:
+    _token, full = services.api_token_create(
+        actor=erin, organisation=shelter_a, user_id=service_a.pk, name="short", expires_in_days=1
+    )
+    assert Client().get(ME, **bearer(full)).status_code == 200
+    with time_machine.travel(clock.now() + timedelta(days=1, minutes=1)):
+        before = rejected()
+        assert Client().get(ME, **bearer(full)).status_code == 401
+        assert rejected() == before + 1
+
+
+def test_token_of_shelter_b_never_acts_in_shelter_a(
+    frank: Any, shelter_a: Any, shelter_b: Any
+) -> None:
+    # A service account that is a member of both organisations; the token is shelter_b's.
+    service = factories.user("svc-both", shelter_b, "case_worker")
+    Membership.objects.create(user=service, organisation=shelter_a, role="case_worker")
+    _token, full = services.api_token_create(
+        actor=frank, organisation=shelter_b, user_id=service.pk, name="b system"
+    )
+    api_token = authenticate_token(full)
+    assert api_token is not None
+    acting = api_token.user
+    acting.api_token = api_token  # what TokenAuth does
+    assert acting.has_perm(roles.VIEW_PERSON, shelter_b)
+    assert not acting.has_perm(roles.VIEW_PERSON, shelter_a)
+    assert not acting.has_perm(roles.VIEW_PERSON, shelter_a.pk)
+
+    body = Client().get(ME, **bearer(full)).json()
+    assert [m["organisation"]["slug"] for m in body["memberships"]] == ["shelter-b"]
+    assert body["token"]["organisation"]["slug"] == "shelter-b"
+
+
+def test_other_organisations_admin_cannot_see_create_or_revoke_tokens(
+    frank: Any, shelter_a: Any, service_a: Any, token_a: tuple[ApiToken, str]
+) -> None:
+    token, _full = token_a
+    client = verified_client(frank)
+    assert client.get(in_org("directory:tokens", shelter_a)).status_code == 404
+    assert client.post(in_org("directory:token_revoke", shelter_a, token.pk)).status_code == 404
+    own_org = client.post(reverse("directory:token_revoke", args=[token.pk]))
+    assert own_org.status_code == 404
+    listing = client.get(reverse("directory:tokens"))
+    assert listing.status_code == 200 and token.prefix.encode() not in listing.content
+    with pytest.raises(NotFoundOrForbidden):
+        services.api_token_create(
+            actor=frank, organisation=shelter_a, user_id=service_a.pk, name="mole"
+        )
+    with pytest.raises(NotFoundOrForbidden):
+        services.api_token_revoke(actor=frank, organisation=shelter_a, token_id=token.pk)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert ApiToken.objects.count() == 1
+
+
+def test_non_administrator_cannot_manage_tokens(alice: Any, shelter_a: Any) -> None:
+    client = verified_client(alice)
+    assert client.get(reverse("directory:tokens")).status_code == 403
+    assert client.post(reverse("directory:token_create"), {"name": "x"}).status_code == 403
+    assert not ApiToken.objects.exists()
+
+
+def test_command_line_creates_and_revokes_a_token(shelter_a: Any, service_a: Any) -> None:
+    out, err = StringIO(), StringIO()
+    call_command(
+        "token_create",
+        "--org",
+        "shelter-a",
+        "--user",
+        "svc-a",
+        "--name",
+        "nightly export",
+        "--expires-days",
+        "7",
+        stdout=out,
+        stderr=err,
+    )
+    full = out.getvalue().strip()
+    assert TOKEN.fullmatch(full)
+    assert Client().get(ME, **bearer(full)).status_code == 200
+    token = ApiToken.objects.get(name="nightly export")
+    assert AuditEvent.objects.filter(
+        action="token_create", object_id=str(token.pk), actor_label="cli", channel="cli"
+    ).exists()
+
+    call_command("token_revoke", "--prefix", token.prefix, stdout=StringIO())
+    assert Client().get(ME, **bearer(full)).status_code == 401
