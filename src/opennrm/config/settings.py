@@ -211,6 +211,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int(ENV, "OPENNRM_LOCKOUT_MINUTES", 30
 # accounts (password spraying).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# A lock-out ends a fixed time after it began: further attempts during it do not extend it, so
+# nobody who knows a username can keep its owner locked out indefinitely.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "opennrm.core.context.client_ip_of"
 AXES_VERBOSE = False
