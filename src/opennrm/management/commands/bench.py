@@ -1,0 +1,111 @@
+"""``opennrm bench``: throughput and latency of the security-critical paths, on a scratch database.
+
+It creates a throw-away test database (as the test runner does), fills it with synthetic persons
+and audit events, measures, and destroys it. Nothing touches the configured database. Targets and
+recorded results: benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import secrets
+import statistics
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+from django.test.utils import setup_test_environment, teardown_test_environment
+
+GIVEN = ["Ana", "Maria", "José", "Ioana", "Elena", "Fatima", "Olga", "Chen", "Amina", "Sofia"]
+FAMILY = ["Popescu", "Ionescu", "de Vries", "Janssens", "Öztürk", "Nowak", "Diallo", "Peeters"]
+
+
+def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+class Command(BaseCommand):
+    help = "Measure audit, encryption, search and key-rotation speed on a scratch database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--persons", type=int, default=2000, help="persons to create")
+        parser.add_argument("--events", type=int, default=5000, help="audit events to append")
+        parser.add_argument("--searches", type=int, default=200, help="name searches to time")
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        setup_test_environment()
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        try:
+            self._run(opts)
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            teardown_test_environment()
+
+    def _run(self, opts: dict[str, Any]) -> None:
+        from opennrm.cases import selectors, services
+        from opennrm.core import audit
+        from opennrm.directory.models import Membership, Organisation, User
+
+        rng = random.Random(opts["seed"])
+        org = Organisation.objects.create(slug="bench", name="Bench", kind="other", country="NL")
+        actor = User.objects.create(username="bench")
+        Membership.objects.create(user=actor, organisation=org, role="coordinator")
+        vendor = connection.vendor
+        self.stdout.write(f"database: {vendor}; persons={opts['persons']} events={opts['events']}")
+
+        n = opts["events"]
+        took, _ = _timed(lambda: [audit.record(action="read", actor=actor) for _ in range(n)])
+        self._line("audit.record", n / took, "events/s")
+        took, result = _timed(audit.verify_chain)
+        self._line("audit.verify_chain", result.checked / took, "events/s")
+
+        n = opts["persons"]
+
+        def create_all() -> None:
+            for _ in range(n):
+                services.person_create(
+                    actor=actor,
+                    organisation_id=org.pk,
+                    data={
+                        "given_names": rng.choice(GIVEN),
+                        "family_name": rng.choice(FAMILY),
+                        "date_of_birth": f"{rng.randint(1960, 2010)}-0{rng.randint(1, 9)}-12",
+                        "notes": "synthetic",
+                    },
+                )
+
+        took, _ = _timed(create_all)
+        self._line("person_create (encrypt + index + audit)", n / took, "persons/s")
+
+        latencies = []
+        for _ in range(opts["searches"]):
+            query = f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}".lower()
+            took, _ = _timed(selectors.person_search, actor=actor, name=query)
+            latencies.append(took * 1000)
+        latencies.sort()
+        p95 = latencies[int(len(latencies) * 0.95) - 1]
+        self._line("person_search median", statistics.median(latencies), "ms")
+        self._line("person_search p95", p95, "ms")
+
+        # A new primary key in memory only: the configured key files are not touched.
+        settings.OPENNRM_DATA_KEYS = [
+            ("bench", secrets.token_bytes(32)),
+            *settings.OPENNRM_DATA_KEYS,
+        ]
+        report = io.StringIO()
+        took, _ = _timed(call_command, "rotate_keys", stdout=report)
+        values = sum(
+            int(n) for n in re.findall(r"^(\d+) values re-encrypted", report.getvalue(), re.M)
+        )
+        self._line(f"rotate-keys ({values} values re-encrypted)", values / took, "values/s")
+
+    def _line(self, what: str, value: float, unit: str) -> None:
+        self.stdout.write(f"{what:45s} {value:10.1f} {unit}")
