@@ -54,7 +54,7 @@ class Command(BaseCommand):
         from opennrm.core import audit
         from opennrm.directory.models import Membership, Organisation, User
 
-        rng = random.Random(opts["seed"])
+        rng = random.Random(opts["seed"])  # noqa: S311  (synthetic, reproducible data)
         org = Organisation.objects.create(slug="bench", name="Bench", kind="other", country="NL")
         actor = User.objects.create(username="bench")
         Membership.objects.create(user=actor, organisation=org, role="coordinator")
