@@ -19,8 +19,6 @@ import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -42,11 +40,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opennrm.core import audit
 from opennrm.core.models import AuditAction
-from opennrm.directory import twofactor
+from opennrm.directory import services, twofactor
 from opennrm.directory.auth_forms import LoginForm, TotpSetupForm, VerifyForm
-
-UNKNOWN_USER = "unknown user"
-
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -133,64 +128,6 @@ def _qr_svg(url: str) -> SafeString:
     return mark_safe(svg)  # noqa: S308
 
 
-# --- services (one per use case; each writes its audit event in its transaction) --------------
-
-
-def login_succeeded(*, request: HttpRequest, user: Any) -> None:
-    """Start the session of ``user`` (Django rotates the session key) and record it."""
-    # A second factor verified earlier in this browser session never carries over a sign-in.
-    request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
-    with transaction.atomic():
-        auth_login(request, user)
-        audit.record(
-            action=AuditAction.LOGIN,
-            actor=user,
-            detail={"two_factor": "pending" if twofactor.requires_two_factor(user) else "no"},
-        )
-
-
-def login_refused(*, request: HttpRequest, username: str) -> None:
-    """Record a refused sign-in: the account if it exists, never the typed name or password."""
-    account = get_user_model()._default_manager.filter(username=username).first()
-    locked = bool(getattr(request, "axes_locked_out", False))
-    audit.record(
-        action=AuditAction.LOCKOUT if locked else AuditAction.LOGIN_FAILED,
-        actor=account,
-        actor_label="" if account is not None else UNKNOWN_USER,
-    )
-
-
-def totp_device_confirm(*, actor: Any, device: TOTPDevice) -> list[str]:
-    """Confirm the device that accepted its first code; issue fresh recovery codes."""
-    with transaction.atomic():
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
-        codes = twofactor.issue_recovery_codes(actor)
-        audit.record(
-            action=AuditAction.OTP_SETUP,
-            actor=actor,
-            object_type="otp_totp.totpdevice",
-            object_id=device.pk,
-            detail={"recovery_codes": len(codes)},
-        )
-    return codes
-
-
-def recovery_codes_regenerate(*, actor: Any) -> list[str]:
-    """Replace the recovery codes of ``actor``; the old ones stop working at once."""
-    with transaction.atomic():
-        codes = twofactor.issue_recovery_codes(actor)
-        device = StaticDevice.objects.get(user=actor, name=twofactor.RECOVERY_DEVICE)
-        audit.record(
-            action=AuditAction.UPDATE,
-            actor=actor,
-            object_type="otp_static.staticdevice",
-            object_id=device.pk,
-            detail={"recovery_codes": len(codes)},
-        )
-    return codes
-
-
 # --- views ------------------------------------------------------------------------------------
 
 
@@ -206,12 +143,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             user = form.get_user()
-            login_succeeded(request=request, user=user)
+            services.login_succeeded(request=request, user=user)
             if twofactor.requires_two_factor(user):
                 return redirect(_second_factor_url(user, next_url))
             return redirect(next_url or _home())
         if form.attempted:
-            login_refused(request=request, username=form.attempted_username)
+            services.login_refused(request=request, username=form.attempted_username)
     return render(request, "registration/login.html", {"form": form, "next": next_url})
 
 
@@ -248,7 +185,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             if check.device is None:
                 _record_otp_failure(user, stage="setup", check=check)
         if check.device is not None:
-            codes = totp_device_confirm(actor=user, device=device)
+            codes = services.totp_device_confirm(actor=user, device=device)
             django_otp.login(request, check.device)
             request.session.cycle_key()
             return render(
@@ -323,7 +260,7 @@ def two_factor_recovery(request: HttpRequest) -> HttpResponse:
     if not user.is_verified():
         return redirect(_with_next("two_factor_verify", reverse("two_factor_recovery")))
     if request.method == "POST":
-        codes = recovery_codes_regenerate(actor=user)
+        codes = services.recovery_codes_regenerate(actor=user)
         return render(
             request,
             "two_factor/recovery_codes.html",

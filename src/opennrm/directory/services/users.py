@@ -1,17 +1,8 @@
-"""Writes of the directory (DESIGN rule 1): one service per use case, one transaction each.
-
-Every service checks the actor's permission on the organisation concerned (the backend resolves
-``own_org`` scope against it), raises ``NotFoundOrForbidden`` when it does not hold, writes its
-audit event inside its transaction and sends e-mail only after the commit. Organisation
-administrators call these from the web pages; operators call them from the command line through a
-``SystemActor``.
-"""
+"""Users and their memberships: creation, passwords, roles, removal, two-factor reset, unlock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
-from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -20,7 +11,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import EmailValidator, validate_slug
+from django.core.validators import EmailValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -30,125 +21,19 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opennrm.core import audit, clock
-from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
+from opennrm.core.errors import InvalidInput
 from opennrm.core.models import AuditAction
 from opennrm.directory import selectors
-from opennrm.directory.api_auth import new_token_material
-from opennrm.directory.backends import forget_memberships
-from opennrm.directory.models import ApiToken, Membership, Organisation, OrganisationKind, User
-from opennrm.directory.roles import MANAGE_TOKENS, MANAGE_USERS, Role
-
-ADD_ORGANISATION = "directory.add_organisation"  # granted by no role: operators only
-TOKEN_MAX_DAYS = 3650
-
-
-class SystemActor:
-    """The operator at the command line: no account, every permission, audited by its label.
-
-    Only management commands construct one (``opennrm org create``, ``opennrm user create`` …);
-    web pages and the API always act as the signed-in user.
-    """
-
-    pk = None
-    is_authenticated = True
-
-    def __init__(self, label: str = "cli") -> None:
-        self.label = label
-
-    def get_username(self) -> str:
-        return self.label
-
-    def has_perm(self, perm: str, obj: Any = None) -> bool:
-        return True
-
-
-Actor = User | SystemActor
-
-
-class LastAdministratorError(InvalidInput):
-    """The change would leave the organisation without an administrator (a lock-out)."""
-
-
-def _require(actor: Actor, perm: str, organisation: Organisation) -> None:
-    if not actor.has_perm(perm, organisation):
-        raise NotFoundOrForbidden
-
-
-def _account(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
-
-
-def _forget(*users: Any) -> None:
-    for user in users:
-        if isinstance(user, User):
-            forget_memberships(user)
-
-
-def _check_roles(values: list[str], field: str = "roles") -> list[str]:
-    chosen = list(dict.fromkeys(values))
-    if not chosen:
-        raise InvalidInput({field: [_("Choose at least one role.")]})
-    unknown = [value for value in chosen if value not in Role.values]
-    if unknown:
-        raise InvalidInput({field: [_("Choose a role from the list.")]})
-    return chosen
-
-
-# --- organisations ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def organisation_create(
-    *,
-    actor: Actor,
-    slug: str,
-    name: str,
-    kind: str,
-    country: str,
-    region: str = "",
-    short_name: str = "",
-) -> Organisation:
-    """Add a partner organisation to the directory (operators only)."""
-    if not actor.has_perm(ADD_ORGANISATION):
-        raise NotFoundOrForbidden
-    errors: dict[str, list[str]] = {}
-    slug, name, country = slug.strip(), name.strip(), country.strip().upper()
-    try:
-        validate_slug(slug)
-    except ValidationError:
-        errors["slug"] = [_("Use letters, numbers, hyphens and underscores only.")]
-    if not errors.get("slug") and Organisation.objects.filter(slug=slug).exists():
-        errors["slug"] = [_("An organisation with this code already exists.")]
-    if not name or len(name) > 200:
-        errors["name"] = [_("Enter a name of at most 200 characters.")]
-    if kind not in OrganisationKind.values:
-        errors["kind"] = [_("Choose a kind of organisation from the list.")]
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        errors["country"] = [_("Enter a two-letter ISO 3166-1 country code, like NL or BE.")]
-    if len(region) > 100 or len(short_name) > 40:
-        errors["region"] = [_("The region or short name is too long.")]
-    if errors:
-        raise InvalidInput(errors)
-    organisation = Organisation.objects.create(
-        slug=slug,
-        name=name,
-        kind=kind,
-        country=country,
-        region=region.strip(),
-        short_name=short_name.strip(),
-    )
-    audit.record(
-        action=AuditAction.CREATE,
-        actor=actor,
-        organisation_id=organisation.pk,
-        object_type="organisation",
-        object_id=organisation.pk,
-        detail={"kind": kind},
-    )
-    return organisation
-
-
-# --- users ------------------------------------------------------------------------------------
+from opennrm.directory.models import ApiToken, Membership, Organisation, User
+from opennrm.directory.roles import MANAGE_USERS, Role
+from opennrm.directory.services._common import (
+    Actor,
+    LastAdministratorError,
+    _account,
+    _check_roles,
+    _forget,
+    _require,
+)
 
 
 def set_password_link(user: User, base_url: str) -> str:
@@ -455,88 +340,3 @@ def user_unlock(*, actor: Actor, organisation: Organisation, user_id: int) -> in
         detail={"unlock": cleared},
     )
     return cleared
-
-
-# --- API tokens -------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def api_token_create(
-    *,
-    actor: Actor,
-    organisation: Organisation,
-    user_id: int,
-    name: str,
-    expires_in_days: int | None = None,
-) -> tuple[ApiToken, str]:
-    """Issue a token that acts as a member of ``organisation`` (typically a service account)
-    within that organisation only. Returns the row and the full token, which is shown once.
-    """
-    _require(actor, MANAGE_TOKENS, organisation)
-    errors: dict[str, list[str]] = {}
-    name = name.strip()
-    if not name or len(name) > 100:
-        errors["name"] = [_("Enter a name of at most 100 characters.")]
-    user = (
-        User.objects.filter(
-            pk=user_id,
-            is_active=True,
-            memberships__organisation=organisation,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .first()
-    )
-    if user is None:
-        errors["user"] = [_("Choose a member of the organisation for the token to act as.")]
-    if expires_in_days is not None and not 1 <= expires_in_days <= TOKEN_MAX_DAYS:
-        errors["expires_in_days"] = [
-            _("Enter a number of days between 1 and %(max)s, or leave it empty.")
-            % {"max": TOKEN_MAX_DAYS}
-        ]
-    if errors or user is None:
-        raise InvalidInput(errors)
-    now = clock.now()
-    full, prefix, secret_hash = new_token_material()
-    token = ApiToken.objects.create(
-        organisation=organisation,
-        user=user,
-        name=name,
-        prefix=prefix,
-        secret_hash=secret_hash,
-        created_at=now,
-        created_by=_account(actor),
-        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
-    )
-    audit.record(
-        action=AuditAction.TOKEN_CREATE,
-        actor=actor,
-        organisation_id=organisation.pk,
-        object_type="apitoken",
-        object_id=token.pk,
-        detail={"user": user.pk, "expires_in_days": expires_in_days},
-    )
-    return token, full
-
-
-@transaction.atomic
-def api_token_revoke(*, actor: Actor, organisation: Organisation, token_id: int) -> ApiToken:
-    """Revoke a token of ``organisation`` at once; it can never be used again."""
-    _require(actor, MANAGE_TOKENS, organisation)
-    token = (
-        ApiToken.objects.select_for_update().filter(pk=token_id, organisation=organisation).first()
-    )
-    if token is None:
-        raise NotFoundOrForbidden
-    if token.revoked_at is not None:
-        raise InvalidInput({"token": [_("This token has already been revoked.")]})
-    token.revoked_at = clock.now()
-    token.save(update_fields=["revoked_at"])
-    audit.record(
-        action=AuditAction.TOKEN_REVOKE,
-        actor=actor,
-        organisation_id=organisation.pk,
-        object_type="apitoken",
-        object_id=token.pk,
-    )
-    return token
