@@ -335,3 +335,19 @@ def test_recovery_page_needs_verification(alice: Any) -> None:
 def test_recovery_page_without_device_goes_to_setup(dave: Any) -> None:
     response = sign_in(dave).get(RECOVERY)
     assert response["Location"] == SETUP
+
+
+def test_after_verification_the_user_returns_to_the_page_asked_for(alice: Any) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=alice, name="authenticator", confirmed=True)
+    client = Client()
+    client.force_login(alice)
+    response = client.get("/persons/")
+    assert response.status_code == 302
+    assert response["Location"] == "/account/two-factor/verify/?next=%2Fpersons%2F"
+    code = f"{totp(device.bin_key, step=30, t0=0, digits=6, drift=0):06d}"
+    response = client.post(response["Location"], {"code": code, "next": "/persons/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/persons/"

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from opennrm.directory import twofactor
 
@@ -27,6 +29,10 @@ class RequireTwoFactorMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Two-factor verification required"}, status=401)
-            target = "two_factor_verify" if twofactor.has_totp(user) else "two_factor_setup"
+            target = reverse(
+                "two_factor_verify" if twofactor.has_totp(user) else "two_factor_setup"
+            )
+            if request.method == "GET" and request.path != "/":  # come back here once verified
+                target = f"{target}?{urlencode({'next': request.get_full_path()})}"
             return redirect(target)
         return self.get_response(request)
