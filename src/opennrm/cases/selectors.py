@@ -75,23 +75,19 @@ def access_person(
     if person is None:
         raise NotFoundOrForbidden
     if not actor.has_perm(perm, person):
-        audit.record(
+        audit.record_object(
             action=AuditAction.DENIED,
             actor=actor,
-            organisation_id=person.organisation_id,
-            object_type=OBJECT_TYPE,
-            object_id=person.pk,
+            obj=person,
             purpose=purpose,
             detail={"action": action},
         )
         raise NotFoundOrForbidden
     if record_read if record_read is not None else action == "view":
-        audit.record(
+        audit.record_object(
             action=AuditAction.READ,
             actor=actor,
-            organisation_id=person.organisation_id,
-            object_type=OBJECT_TYPE,
-            object_id=person.pk,
+            obj=person,
             purpose=purpose,
         )
     return person

@@ -84,12 +84,10 @@ def person_create(
         )
         person.save(force_insert=True)
         _replace_name_tokens(person)
-        audit.record(
+        audit.record_object(
             action=AuditAction.CREATE,
             actor=actor,
-            organisation_id=organisation_id,
-            object_type=OBJECT_TYPE,
-            object_id=person.pk,
+            obj=person,
             purpose=purpose,
             detail={"fields": _filled(values)},
         )
@@ -129,12 +127,10 @@ def person_update(
         person.save(update_fields=update_fields)
         if NAME_FIELDS & set(changed):
             _replace_name_tokens(person)
-        audit.record(
+        audit.record_object(
             action=AuditAction.UPDATE,
             actor=actor,
-            organisation_id=person.organisation_id,
-            object_type=OBJECT_TYPE,
-            object_id=person.pk,
+            obj=person,
             purpose=purpose,
             detail={"fields": changed},
         )
@@ -190,12 +186,10 @@ def person_export(*, actor: Any, person_id: int, purpose: str = "") -> dict[str,
             **values,
             "date_of_birth": _iso(person.date_of_birth),
         }
-        audit.record(
+        audit.record_object(
             action=AuditAction.EXPORT,
             actor=actor,
-            organisation_id=person.organisation_id,
-            object_type=OBJECT_TYPE,
-            object_id=person.pk,
+            obj=person,
             purpose=purpose,
             detail={"fields": _filled(values)},
         )

@@ -97,6 +97,28 @@ def record(
     return event
 
 
+def record_object(
+    *,
+    action: AuditAction | str,
+    actor: AuditActor | None,
+    obj: Any,
+    purpose: str = "",
+    legal_basis: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """``record`` for one model instance: its type, id and owning organisation come from it."""
+    return record(
+        action=action,
+        actor=actor,
+        organisation_id=getattr(obj, "organisation_id", None),
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        detail=detail,
+    )
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
