@@ -244,3 +244,16 @@ def test_command_line_creates_and_revokes_a_token(shelter_a: Any, service_a: Any
 
     call_command("token_revoke", "--prefix", token.prefix, stdout=StringIO())
     assert Client().get(ME, **bearer(full)).status_code == 401
+
+
+def test_each_use_of_a_token_is_audited_with_the_token(token_a: tuple[ApiToken, str]) -> None:
+    token, raw = token_a
+    response = Client().get("/api/v1/directory/me", **bearer(raw))
+    assert response.status_code == 200
+    use = AuditEvent.objects.get(action="token_use")
+    assert use.api_token_id == token.pk
+    assert use.organisation_id == token.organisation_id
+    assert use.actor_id == token.user_id
+    assert use.channel == "api"
+    assert use.detail["method"] == "GET"
+    assert raw not in str(use.detail)

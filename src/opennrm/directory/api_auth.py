@@ -79,6 +79,17 @@ class TokenAuth(HttpBearer):
         user.api_token = api_token  # type: ignore[attr-defined]  # confines permissions to the token's organisation
         request.user = user
         context.bind_api_token(api_token.pk)
+        audit.record(
+            action=AuditAction.TOKEN_USE,
+            actor=user,
+            organisation_id=api_token.organisation_id,
+            object_type="apitoken",
+            object_id=api_token.pk,
+            detail={
+                "method": request.method,
+                "endpoint": request.resolver_match.route if request.resolver_match else "",
+            },
+        )
         return api_token
 
 
