@@ -22,6 +22,9 @@ api = NinjaAPI(
     "(`Authorization: Bearer onrm_…`) issued by your organisation's administrator.",
     auth=[TokenAuth(), VerifiedSessionAuth()],
     urls_namespace="api-v1",
+    # The schema holds no data and is public (docs/decisions/0001); the Swagger page would load
+    # its code from a CDN, which the Content-Security-Policy forbids, so it is not served.
+    docs_url=None,
 )
 
 
