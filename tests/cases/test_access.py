@@ -112,6 +112,7 @@ def _normalised(body: bytes, *paths: str) -> str:
     text = body.decode()
     for path in paths:
         text = text.replace(path, "<path>")
+    text = re.sub(r'"X-CSRFToken": "[A-Za-z0-9]{32,}"', '"X-CSRFToken": "<token>"', text)
     return re.sub(r'value="[A-Za-z0-9]{32,}"', 'value="<token>"', text)
 
 
