@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -34,6 +35,19 @@ from opennrm.directory.services._common import (
     _forget,
     _require,
 )
+
+
+def _audit_user(
+    actor: Actor, organisation: Organisation, user: User, action: str, detail: dict[str, Any]
+) -> None:
+    audit.record(
+        action=action,
+        actor=actor,
+        organisation_id=organisation.pk,
+        object_type="user",
+        object_id=user.pk,
+        detail=detail,
+    )
 
 
 def set_password_link(user: User, base_url: str) -> str:
@@ -109,14 +123,7 @@ def user_create(
     user = User.objects.create_user(
         username=username, email=email, password=None, first_name=first_name, last_name=last_name
     )
-    audit.record(
-        action=AuditAction.CREATE,
-        actor=actor,
-        organisation_id=organisation.pk,
-        object_type="user",
-        object_id=user.pk,
-        detail={"roles": chosen},
-    )
+    _audit_user(actor, organisation, user, AuditAction.CREATE, {"roles": chosen})
     for role in chosen:
         membership = Membership.objects.create(
             user=user, organisation=organisation, role=role, created_by=_account(actor)
@@ -291,14 +298,7 @@ def user_remove_from_organisation(
     if not Membership.objects.filter(user=user, is_active=True).exists() and user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-        audit.record(
-            action=AuditAction.UPDATE,
-            actor=actor,
-            organisation_id=organisation.pk,
-            object_type="user",
-            object_id=user.pk,
-            detail={"is_active": False},
-        )
+        _audit_user(actor, organisation, user, AuditAction.UPDATE, {"is_active": False})
     _forget(user, actor)
 
 
@@ -315,13 +315,8 @@ def user_reset_two_factor(*, actor: Actor, organisation: Organisation, user_id: 
     devices = authenticators.count() + recovery.count()
     authenticators.delete()
     recovery.delete()  # their codes go with them (cascade)
-    audit.record(
-        action=AuditAction.UPDATE,
-        actor=actor,
-        organisation_id=organisation.pk,
-        object_type="user",
-        object_id=user.pk,
-        detail={"two_factor": "reset", "devices": devices},
+    _audit_user(
+        actor, organisation, user, AuditAction.UPDATE, {"two_factor": "reset", "devices": devices}
     )
     return devices
 
@@ -331,12 +326,5 @@ def user_unlock(*, actor: Actor, organisation: Organisation, user_id: int) -> in
     """Lift a lock-out after failed sign-ins (django-axes); returns the attempts cleared."""
     user = selectors.access_managed_user(actor=actor, organisation=organisation, user_id=user_id)
     cleared = axes_reset(username=user.get_username())
-    audit.record(
-        action=AuditAction.UPDATE,
-        actor=actor,
-        organisation_id=organisation.pk,
-        object_type="user",
-        object_id=user.pk,
-        detail={"unlock": cleared},
-    )
+    _audit_user(actor, organisation, user, AuditAction.UPDATE, {"unlock": cleared})
     return cleared
