@@ -19,7 +19,6 @@ import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -38,8 +37,6 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from opennrm.core import audit
-from opennrm.core.models import AuditAction
 from opennrm.directory import services, twofactor
 from opennrm.directory.auth_forms import LoginForm, TotpSetupForm, VerifyForm
 
@@ -108,14 +105,6 @@ def _code_error(check: CodeCheck) -> str:
     return _("The code is not correct. Check your app and enter the code it shows now")
 
 
-def _record_otp_failure(user: Any, *, stage: str, check: CodeCheck) -> None:
-    audit.record(
-        action=AuditAction.OTP_FAILED,
-        actor=user,
-        detail={"stage": stage, "throttled": bool(check.wait_seconds)},
-    )
-
-
 def _qr_svg(url: str) -> SafeString:
     """The provisioning address as an inline SVG QR code (no script, no style attribute)."""
     svg = segno.make(url, error="m").svg_inline(
@@ -156,10 +145,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 @never_cache
 def logout_view(request: HttpRequest) -> HttpResponseRedirect:
-    user = request.user
-    if user.is_authenticated:
-        audit.record(action=AuditAction.LOGOUT, actor=user)
-    auth_logout(request)
+    services.logout_performed(request=request)
     messages.success(request, _("You have signed out."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
@@ -183,7 +169,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             check = _check_code(user, [device], form.cleaned_data["code"])
             if check.device is None:
-                _record_otp_failure(user, stage="setup", check=check)
+                services.otp_failure_record(
+                    actor=user, stage="setup", throttled=bool(check.wait_seconds)
+                )
         if check.device is not None:
             codes = services.totp_device_confirm(actor=user, device=device)
             django_otp.login(request, check.device)
@@ -222,16 +210,11 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             check = _check_code(user, devices, form.cleaned_data["code"])
             remaining = 0
             if check.device is None:
-                _record_otp_failure(user, stage="verify", check=check)
-            elif isinstance(check.device, StaticDevice):
-                remaining = twofactor.remaining_recovery_codes(user)
-                audit.record(
-                    action=AuditAction.RECOVERY_CODE_USED,
-                    actor=user,
-                    object_type="otp_static.staticdevice",
-                    object_id=check.device.pk,
-                    detail={"remaining": remaining},
+                services.otp_failure_record(
+                    actor=user, stage="verify", throttled=bool(check.wait_seconds)
                 )
+            elif isinstance(check.device, StaticDevice):
+                remaining = services.recovery_code_used(actor=user, device=check.device)
         if check.device is not None:
             django_otp.login(request, check.device)
             request.session.cycle_key()

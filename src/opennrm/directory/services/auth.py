@@ -11,6 +11,7 @@ from typing import Any
 import django_otp
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.db import transaction
 from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -76,3 +77,33 @@ def recovery_codes_regenerate(*, actor: Any) -> list[str]:
             detail={"recovery_codes": len(codes)},
         )
     return codes
+
+
+def logout_performed(*, request: HttpRequest) -> None:
+    """Record the sign-out of the current user, then end the session."""
+    user = request.user
+    if user.is_authenticated:
+        audit.record(action=AuditAction.LOGOUT, actor=user)
+    auth_logout(request)
+
+
+def otp_failure_record(*, actor: Any, stage: str, throttled: bool) -> None:
+    """A wrong (or throttled) second-factor code, at set-up or at verification."""
+    audit.record(
+        action=AuditAction.OTP_FAILED,
+        actor=actor,
+        detail={"stage": stage, "throttled": throttled},
+    )
+
+
+def recovery_code_used(*, actor: Any, device: StaticDevice) -> int:
+    """Record a sign-in with a recovery code (already consumed); returns the codes left."""
+    remaining = twofactor.remaining_recovery_codes(actor)
+    audit.record(
+        action=AuditAction.RECOVERY_CODE_USED,
+        actor=actor,
+        object_type="otp_static.staticdevice",
+        object_id=device.pk,
+        detail={"remaining": remaining},
+    )
+    return remaining
