@@ -72,6 +72,7 @@ def test_production_with_all_secrets_starts_hardened(tmp_path: Path) -> None:
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"OPENNRM_EMAIL_HOST": ""}, "OPENNRM_EMAIL_HOST"),
         ({"OPENNRM_BASE_URL": ""}, "OPENNRM_BASE_URL"),
+        ({"OPENNRM_HTTPS": "0"}, "OPENNRM_HTTPS cannot be off"),
         ({"OPENNRM_SECRET_KEY": "django-insecure-" + "x" * 40}, "not a default"),
     ],
 )

@@ -82,6 +82,8 @@ OPENNRM_TRUSTED_PROXIES = env_int(ENV, "OPENNRM_TRUSTED_PROXIES", 0)
 if OPENNRM_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 _https = env_bool(ENV, "OPENNRM_HTTPS", PRODUCTION)
+if PRODUCTION and not _https:
+    raise EnvError("OPENNRM_HTTPS cannot be off in production (secure cookies, HSTS, redirect)")
 SECURE_SSL_REDIRECT = _https
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
