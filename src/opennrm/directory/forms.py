@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opennrm.core.errors import InvalidInput
 from opennrm.directory.models import OrganisationKind, User
-from opennrm.directory.roles import Role
+from opennrm.directory.roles import ROLE_CHOICES_FOR_ADMINISTRATORS
 
 ALL = [("", _("All"))]
 
@@ -50,7 +50,7 @@ class UserCreateForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     roles = forms.MultipleChoiceField(
         label=_("Roles"),
-        choices=Role.choices,
+        choices=ROLE_CHOICES_FOR_ADMINISTRATORS,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Give only the roles the person needs for their work."),
         error_messages={"required": _("Choose at least one role.")},
@@ -60,7 +60,7 @@ class UserCreateForm(forms.Form):
 class RoleForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"),
-        choices=Role.choices,
+        choices=ROLE_CHOICES_FOR_ADMINISTRATORS,
         error_messages={
             "required": _("Choose a role."),
             "invalid_choice": _("Choose a role from the list."),

@@ -54,3 +54,16 @@ ROLES_REQUIRING_2FA: frozenset[str] = frozenset(set(Role.values) - {Role.ANALYST
 
 def is_all_scope(perm: str) -> bool:
     return "_all_" in perm.split(".", 1)[-1]
+
+
+# Roles that reach beyond one's own organisation (other than reading the directory) are given only
+# by the operator (`opennrm user create`), never by an organisation administrator: otherwise the
+# administrator of any small organisation could make themselves a national auditor.
+ROLES_GRANTED_BY_OPERATORS_ONLY: frozenset[str] = frozenset(
+    role
+    for role, perms in ROLE_PERMISSIONS.items()
+    if any(is_all_scope(perm) and perm != VIEW_ORGANISATIONS for perm in perms)
+)
+ROLE_CHOICES_FOR_ADMINISTRATORS = [
+    (value, label) for value, label in Role.choices if value not in ROLES_GRANTED_BY_OPERATORS_ONLY
+]

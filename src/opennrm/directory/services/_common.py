@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
 from opennrm.directory.backends import forget_memberships
 from opennrm.directory.models import Organisation, User
-from opennrm.directory.roles import Role
+from opennrm.directory.roles import ROLES_GRANTED_BY_OPERATORS_ONLY, Role
 
 
 class SystemActor:
@@ -61,11 +61,14 @@ def _forget(*users: Any) -> None:
             forget_memberships(user)
 
 
-def _check_roles(values: list[str], field: str = "roles") -> list[str]:
+def _check_roles(values: list[str], field: str = "roles", *, actor: Actor | None) -> list[str]:
+    """The chosen roles, deduplicated; operator-only roles are refused to administrators."""
     chosen = list(dict.fromkeys(values))
     if not chosen:
         raise InvalidInput({field: [_("Choose at least one role.")]})
     unknown = [value for value in chosen if value not in Role.values]
     if unknown:
         raise InvalidInput({field: [_("Choose a role from the list.")]})
+    if isinstance(actor, User) and set(chosen) & ROLES_GRANTED_BY_OPERATORS_ONLY:
+        raise InvalidInput({field: [_("Only the operator can give this role.")]})
     return chosen

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opennrm.core import audit, clock
-from opennrm.core.errors import InvalidInput
+from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
 from opennrm.core.models import AuditAction
 from opennrm.directory import selectors
 from opennrm.directory.models import ApiToken, Membership, Organisation, User
@@ -63,13 +63,13 @@ def set_password_link(user: User, base_url: str) -> str:
 
 
 def _validate_new_user(
-    username: str, email: str, first_name: str, last_name: str, roles: list[str]
+    username: str, email: str, first_name: str, last_name: str, roles: list[str], actor: Actor
 ) -> list[str]:
     """All problems at once (the form shows each); returns the roles, deduplicated."""
     errors: dict[str, list[str]] = {}
     chosen: list[str] = []
     try:
-        chosen = _check_roles(roles)
+        chosen = _check_roles(roles, actor=actor)
     except InvalidInput as exc:
         errors.update(exc.errors)
     if not username:
@@ -119,7 +119,7 @@ def user_create(
     _require(actor, MANAGE_USERS, organisation)
     username, email = username.strip(), email.strip()
     first_name, last_name = first_name.strip(), last_name.strip()
-    chosen = _validate_new_user(username, email, first_name, last_name, roles)
+    chosen = _validate_new_user(username, email, first_name, last_name, roles, actor)
     user = User.objects.create_user(
         username=username, email=email, password=None, first_name=first_name, last_name=last_name
     )
@@ -199,7 +199,9 @@ def membership_grant(
 ) -> Membership:
     """Give a member of ``organisation`` one more role there."""
     user = selectors.access_managed_user(actor=actor, organisation=organisation, user_id=user_id)
-    (role,) = _check_roles([role], field="role")
+    (role,) = _check_roles([role], field="role", actor=actor)
+    if isinstance(actor, User) and actor.pk == user.pk:
+        raise InvalidInput({"role": [_("Ask another administrator to change your own roles.")]})
     existing = Membership.objects.filter(user=user, organisation=organisation, role=role).first()
     if existing is not None and existing.is_active:
         raise InvalidInput({"role": [_("This user already has that role here.")]})
@@ -228,7 +230,7 @@ def membership_grant(
 def membership_revoke(*, actor: Actor, organisation: Organisation, user_id: int, role: str) -> None:
     """Withdraw one role; the last role goes only with ``user_remove_from_organisation``."""
     user = selectors.access_managed_user(actor=actor, organisation=organisation, user_id=user_id)
-    (role,) = _check_roles([role], field="role")
+    (role,) = _check_roles([role], field="role", actor=None)  # withdrawing is always allowed
     held = Membership.objects.select_for_update().filter(
         user=user, organisation=organisation, is_active=True
     )
@@ -303,6 +305,18 @@ def user_remove_from_organisation(
 
 
 @transaction.atomic
+def _require_all_organisations_of(actor: Actor, user: User, organisation: Organisation) -> None:
+    """Account-wide actions (two-factor reset, unlock) affect every organisation of the user, so
+    the actor must administer all of them; otherwise the user is out of reach, as if missing."""
+    others = (
+        Membership.objects.filter(user=user, is_active=True)
+        .exclude(organisation=organisation)
+        .values_list("organisation_id", flat=True)
+    )
+    if any(not actor.has_perm(MANAGE_USERS, org_id) for org_id in set(others)):
+        raise NotFoundOrForbidden
+
+
 def user_reset_two_factor(*, actor: Actor, organisation: Organisation, user_id: int) -> int:
     """Delete the user's authenticator and recovery codes; they set up two-factor again.
 
@@ -310,6 +324,7 @@ def user_reset_two_factor(*, actor: Actor, organisation: Organisation, user_id: 
     as verified.
     """
     user = selectors.access_managed_user(actor=actor, organisation=organisation, user_id=user_id)
+    _require_all_organisations_of(actor, user, organisation)
     authenticators = TOTPDevice.objects.filter(user=user)
     recovery = StaticDevice.objects.filter(user=user)
     devices = authenticators.count() + recovery.count()
@@ -325,6 +340,7 @@ def user_reset_two_factor(*, actor: Actor, organisation: Organisation, user_id: 
 def user_unlock(*, actor: Actor, organisation: Organisation, user_id: int) -> int:
     """Lift a lock-out after failed sign-ins (django-axes); returns the attempts cleared."""
     user = selectors.access_managed_user(actor=actor, organisation=organisation, user_id=user_id)
+    _require_all_organisations_of(actor, user, organisation)
     cleared = axes_reset(username=user.get_username())
     _audit_user(actor, organisation, user, AuditAction.UPDATE, {"unlock": cleared})
     return cleared
