@@ -44,8 +44,13 @@ def test_create_read_search_and_delete(alice: Any, cora: Any, shelter_a: Any) ->
     assert [row["id"] for row in found.json()] == [person_id]
     by_date = _json(client, "post", "/api/v1/persons/search", {"date_of_birth": "2006-03-14"})
     assert [row["id"] for row in by_date.json()] == [person_id]
-    assert client.delete(f"/api/v1/persons/{person_id}").status_code == 404  # case worker
-    deleted = client_for(cora, shelter_a).delete(f"/api/v1/persons/{person_id}")
+    url = f"/api/v1/persons/{person_id}"
+    assert client.delete(f"{url}?version=1").status_code == 404  # case worker
+    coordinator = client_for(cora, shelter_a)
+    assert coordinator.delete(url).status_code == 422  # the version read is required
+    assert coordinator.delete(f"{url}?version=2").status_code == 409  # stale: not deleted
+    assert Person.objects.filter(pk=person_id).exists()
+    deleted = coordinator.delete(f"{url}?version=1")
     assert deleted.status_code == 204
     assert not Person.objects.filter(pk=person_id).exists()
     channels = set(
@@ -154,3 +159,12 @@ def test_patch_changes_only_the_fields_sent(alice: Any, shelter_a: Any, person: 
     assert unchanged
     event = AuditEvent.objects.get(action="update")
     assert event.detail == {"fields": ["aliases"]}
+
+
+@pytest.mark.django_db
+def test_out_of_range_organisation_id_is_a_clear_error(alice: Any, shelter_a: Any) -> None:
+    client = client_for(alice, shelter_a)
+    for bad in (2**70, 0, -1):
+        response = _json(client, "post", "/api/v1/persons/", {"organisation_id": bad})
+        assert response.status_code == 422
+    assert not Person.objects.exists()

@@ -126,13 +126,15 @@ def test_an_empty_or_oversized_query_is_refused(alice: Any, jose: Any) -> None:
 @pytest.mark.django_db
 def test_search_is_audited_without_the_query(alice: Any, jose: Any, joseph: Any) -> None:
     before = AuditEvent.objects.filter(action="search").count()
-    selectors.person_search(actor=alice, name="Núñez García", date_of_birth="2001-11-05")
+    found = selectors.person_search(actor=alice, name="Núñez García", date_of_birth="2001-11-05")
+    assert len(found) == 1
+    found_id = found[0].pk
     searches = list(AuditEvent.objects.filter(action="search").order_by("seq"))
     assert len(searches) == before + 1
     event = searches[-1]
     assert event.actor_id == alice.pk
     assert event.object_type == "person"
-    assert event.detail == {"results": 1}
+    assert event.detail == {"results": 1, "ids": [found_id]}
     # the query text appears nowhere in the audit table, in any form
     rows = [
         " ".join(str(value) for value in row)

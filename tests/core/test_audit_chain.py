@@ -139,3 +139,34 @@ def test_a_deleted_last_event_is_reported_by_the_head(chain: list[AuditEvent]) -
 def test_the_cli_name_maps_to_the_command() -> None:
     assert translate(["audit", "verify"]) == ["audit_verify"]
     assert translate(["rotate-keys", "--check"]) == ["rotate_keys", "--check"]
+
+
+@pytest.mark.django_db
+def test_detail_is_hashed_as_stored_and_floats_are_refused() -> None:
+    from opennrm.core import audit as audit_mod
+
+    audit_mod.record(action="read", actor_label="x", detail={"b": [1, 2], "a": {"z": True}})
+    assert audit_mod.verify_chain().ok
+    with pytest.raises(ValueError, match="floating-point"):
+        audit_mod.record(action="read", actor_label="x", detail={"ratio": 0.5})
+    assert audit_mod.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_events_appended_during_verification_are_not_a_false_alarm(monkeypatch: Any) -> None:
+    from opennrm.core import audit as audit_mod
+    from opennrm.core.models import AuditEvent as Event
+
+    for _ in range(3):
+        audit_mod.record(action="read", actor_label="x")
+    real_filter = Event.objects.filter
+
+    def filter_then_append(*args: Any, **kwargs: Any) -> Any:
+        result = real_filter(*args, **kwargs)
+        audit_mod.record(action="read", actor_label="concurrent")  # lands after the head read
+        return result
+
+    monkeypatch.setattr(Event.objects, "filter", filter_then_append)
+    outcome = audit_mod.verify_chain()
+    assert outcome.ok
+    assert outcome.checked == 3

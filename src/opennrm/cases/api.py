@@ -10,7 +10,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from opennrm.cases import selectors, services
@@ -59,7 +59,7 @@ class PersonSummaryOut(Schema):
 
 
 class PersonCreateIn(Schema):
-    organisation_id: int
+    organisation_id: int = Field(..., ge=1, le=2**63 - 1)
     given_names: str = Field("", max_length=200)
     family_name: str = Field("", max_length=200)
     aliases: list[str] = Field(default_factory=list, max_length=20)
@@ -158,6 +158,9 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatchIn) 
 @router.delete(
     "/{int:person_id}", response={204: None, 404: Error, 409: Error}, summary="Delete a person"
 )
-def delete_person(request: HttpRequest, person_id: int) -> Status[None]:
-    services.person_delete(actor=request.user, person_id=person_id)
+def delete_person(
+    request: HttpRequest, person_id: int, version: int = Query(..., ge=1)
+) -> Status[None]:
+    """Give the ``version`` you read: a person changed since then is not deleted (409)."""
+    services.person_delete(actor=request.user, person_id=person_id, expected_version=version)
     return Status(204, None)

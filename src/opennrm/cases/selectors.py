@@ -137,7 +137,8 @@ def person_search(
         actor_label="anonymous",
         object_type=OBJECT_TYPE,
         purpose=purpose,
-        detail={"results": len(results)},
+        # Ids (not personal data) let an auditor answer "who saw person X" for search results too.
+        detail={"results": len(results), "ids": [person.pk for person in results]},
     )
     return results
 

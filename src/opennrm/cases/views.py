@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opennrm.cases import selectors, services
@@ -54,6 +55,7 @@ def _conflict_message() -> str:
     )
 
 
+@sensitive_post_parameters()  # every field is personal data: hidden from error reports
 @login_required
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
@@ -74,6 +76,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "persons/search.html", context, status=400 if form.errors else 200)
 
 
+@sensitive_post_parameters()  # every field is personal data: hidden from error reports
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
@@ -137,6 +140,7 @@ def _edit_form_of(person: Person, *, conflict: bool = False) -> PersonForm:
     return form
 
 
+@sensitive_post_parameters()  # every field is personal data: hidden from error reports
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:

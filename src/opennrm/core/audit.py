@@ -49,6 +49,16 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(f"{prev_hash}\n{_canonical(event)}".encode()).hexdigest()
 
 
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_float(item) for item in value)
+    return False
+
+
 def record(
     *,
     action: AuditAction | str,
@@ -69,6 +79,11 @@ def record(
     for name, code in (("purpose", purpose), ("legal_basis", legal_basis)):
         if not _CODE.match(code):
             raise ValueError(f"audit {name} must be a short code, got {len(code)} characters")
+    # Hash what the database will give back: round-trip through JSON, and refuse floats (jsonb
+    # may change their form, which would look like tampering).
+    detail = json.loads(json.dumps(detail or {}, sort_keys=True, allow_nan=False))
+    if "." in json.dumps(detail) and _has_float(detail):
+        raise ValueError("audit detail must not contain floating-point numbers")
     ctx = context.current()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
@@ -87,7 +102,7 @@ def record(
             request_id=ctx.request_id,
             client_ip=ctx.client_ip,
             channel=ctx.channel,
-            detail=detail or {},
+            detail=detail,
             prev_hash=head.hash,
         )
         event.hash = compute_hash(head.hash, event)
@@ -129,8 +144,11 @@ class VerifyResult:
 
 def verify_chain(batch: int = 2000) -> VerifyResult:
     """Walk the chain from the start; report the first position where it breaks."""
+    # Read the head first: events appended while we walk are past it and are not judged.
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=batch)
+    events = AuditEvent.objects.filter(seq__lte=head_seq).order_by("seq").iterator(chunk_size=batch)
     for event in events:
         if event.seq != expected_seq:
             return VerifyResult(
@@ -151,8 +169,6 @@ def verify_chain(batch: int = 2000) -> VerifyResult:
                 False, checked, event.seq, f"event #{event.seq} was altered after it was written"
             )
         expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != expected_seq - 1 or head_hash != expected_prev:
         return VerifyResult(
             False,
