@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model, TextField
@@ -15,7 +15,7 @@ from opennrm.cases.models import Person
 from opennrm.core import clock, crypto
 from opennrm.core.models import AuditEvent
 from opennrm.directory.api_auth import new_token_material
-from opennrm.directory.models import ApiToken
+from opennrm.directory.models import ApiToken, Membership, User
 
 DISTINCT = {
     "given_names": "Zdravka",
@@ -56,12 +56,27 @@ def events(action: str, **filters: Any) -> int:
     return AuditEvent.objects.filter(action=action, **filters).count()
 
 
+def service_twin(user: Any) -> User:
+    """A service account holding ``user``'s active roles: tokens only ever act as one."""
+    if user.is_service_account:
+        return cast(User, user)
+    twin, created = User.objects.get_or_create(
+        username=f"svc-{user.username}", defaults={"is_service_account": True}
+    )
+    if created:
+        for membership in user.memberships.filter(is_active=True):
+            Membership.objects.create(
+                user=twin, organisation=membership.organisation, role=membership.role
+            )
+    return twin
+
+
 def api_token(user: Any, organisation: Any) -> str:
-    """A bearer token acting as ``user`` within ``organisation``."""
+    """A bearer token of ``organisation`` acting as a service account with ``user``'s roles."""
     full, prefix, secret_hash = new_token_material()
     ApiToken.objects.create(
         organisation=organisation,
-        user=user,
+        user=service_twin(user),
         name="test client",
         prefix=prefix,
         secret_hash=secret_hash,

@@ -124,9 +124,12 @@ def test_setup_page_shows_an_inline_qr_code_and_the_key(alice: Any) -> None:
 
     assert b32encode(device.bin_key).decode() in html
     assert 'autocomplete="one-time-code"' in html
-    # Showing the page again reuses the same pending device.
+    # Showing the page again replaces the pending device with one holding a fresh key.
     client.get(SETUP)
-    assert TOTPDevice.objects.filter(user=alice).count() == 1
+    [again] = TOTPDevice.objects.filter(user=alice)
+    assert again.pk != device.pk
+    assert again.bin_key != device.bin_key
+    assert not again.confirmed
 
 
 def test_full_setup_flow(alice: Any) -> None:
@@ -143,11 +146,86 @@ def test_full_setup_flow(alice: Any) -> None:
     assert device.confirmed
     assert client.session.session_key != before
     assert f'href="{reverse("home")}"' in response.content.decode()
+    assert "onrm_totp_setup" not in client.session
     assert client.get("/").status_code == 200
     [event] = events(AuditAction.OTP_SETUP)
     assert event.actor_id == alice.pk
     stored = str([e.detail for e in AuditEvent.objects.all()])
     assert not any(code in stored for code in codes)
+
+
+def secret_on(response: Any) -> str:
+    html = response.content.decode()
+    match = re.search(r'id="totp-secret">([A-Z2-7]+)<', html)
+    assert match is not None
+    return match.group(1)
+
+
+def code_for_secret(secret: str) -> str:
+    from base64 import b32decode
+
+    return f"{totp(b32decode(secret), step=30, t0=0, digits=6):06d}"
+
+
+def test_each_session_gets_its_own_setup_key(alice: Any) -> None:
+    first, second = sign_in(alice), sign_in(alice)
+    secret_a = secret_on(first.get(SETUP))
+    secret_b = secret_on(second.get(SETUP))
+    assert secret_a != secret_b
+    # Only the newest set-up is pending.
+    [device] = TOTPDevice.objects.filter(user=alice)
+    assert not device.confirmed
+    assert code_for(device) == code_for_secret(secret_b)
+
+
+def test_a_key_seen_before_another_setup_started_no_longer_confirms(alice: Any) -> None:
+    # An attacker who knows only the password opens set-up and copies the key ...
+    attacker = sign_in(alice)
+    stolen = secret_on(attacker.get(SETUP))
+    # ... then the real user opens set-up in their own session.
+    user = sign_in(alice)
+    shown = secret_on(user.get(SETUP))
+    assert shown != stolen
+
+    response = attacker.post(SETUP, {"code": code_for_secret(stolen)})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The set-up was restarted; scan the new code" in html
+    assert 'href="#id_code"' in html
+    assert stolen not in html
+    assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    assert twofactor.remaining_recovery_codes(alice) == 0
+    assert not events(AuditAction.OTP_SETUP)
+    assert not events(AuditAction.OTP_FAILED)
+    assert attacker.get("/")["Location"] == reverse("two_factor_setup")
+
+    # The real user's set-up was restarted too, so they scan the new code, and the key the
+    # attacker copied earlier is not the one that gets confirmed.
+    refused = user.post(SETUP, {"code": code_for_secret(shown)})
+    assert "The set-up was restarted; scan the new code" in refused.content.decode()
+    fresh = secret_on(refused)
+    assert fresh not in (stolen, shown)
+    response = user.post(SETUP, {"code": code_for_secret(fresh)})
+    assert len(codes_on(response)) == twofactor.RECOVERY_CODES
+    [device] = TOTPDevice.objects.filter(user=alice)
+    assert device.confirmed
+    assert code_for(device) == code_for_secret(fresh)
+    assert user.get("/").status_code == 200
+    assert "onrm_totp_setup" not in user.session
+
+
+def test_setup_post_without_a_setup_in_the_session_confirms_nothing(alice: Any) -> None:
+    TOTPDevice.objects.create(user=alice, name="authenticator", confirmed=False)
+    [old] = TOTPDevice.objects.filter(user=alice)
+    client = sign_in(alice)
+    response = client.post(SETUP, {"code": code_for(old)})
+    assert "The set-up was restarted; scan the new code" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    # The page now shows a fresh key, which does confirm.
+    secret = secret_on(response)
+    assert client.post(SETUP, {"code": code_for_secret(secret)}).status_code == 200
+    assert TOTPDevice.objects.filter(user=alice, confirmed=True).count() == 1
 
 
 def test_setup_continue_link_goes_to_a_safe_next(alice: Any) -> None:
@@ -179,8 +257,11 @@ def test_wrong_setup_code_changes_nothing(alice: Any) -> None:
 
 def test_setup_code_must_be_six_digits(alice: Any) -> None:
     client = sign_in(alice)
+    client.get(SETUP)
     response = client.post(SETUP, {"code": "12ab"})
-    assert "Enter the code as 6 digits" in response.content.decode()
+    html = response.content.decode()
+    assert "Enter the code as 6 digits" in html
+    assert "The set-up was restarted" not in html
     assert not events(AuditAction.OTP_FAILED)
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.management import call_command
-from django.test import Client
+from django.contrib.auth import authenticate
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from opennrm.core import clock
@@ -19,7 +21,7 @@ from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
 from opennrm.core.models import AuditEvent
 from opennrm.directory import roles, services
 from opennrm.directory.api_auth import authenticate_token
-from opennrm.directory.models import ApiToken, Membership
+from opennrm.directory.models import ApiToken, Membership, User
 from tests import factories
 from tests.conftest import verified_client
 
@@ -42,7 +44,7 @@ def rejected() -> int:
 
 @pytest.fixture
 def service_a(shelter_a: Any) -> Any:
-    return factories.user("svc-a", shelter_a, "case_worker")
+    return factories.user("svc-a", shelter_a, "case_worker", is_service_account=True)
 
 
 @pytest.fixture
@@ -172,7 +174,7 @@ def test_token_of_shelter_b_never_acts_in_shelter_a(
     frank: Any, shelter_a: Any, shelter_b: Any
 ) -> None:
     # A service account that is a member of both organisations; the token is shelter_b's.
-    service = factories.user("svc-both", shelter_b, "case_worker")
+    service = factories.user("svc-both", shelter_b, "case_worker", is_service_account=True)
     Membership.objects.create(user=service, organisation=shelter_a, role="case_worker")
     _token, full = services.api_token_create(
         actor=frank, organisation=shelter_b, user_id=service.pk, name="b system"
@@ -257,3 +259,146 @@ def test_each_use_of_a_token_is_audited_with_the_token(token_a: tuple[ApiToken, 
     assert use.channel == "api"
     assert use.detail["method"] == "GET"
     assert raw not in str(use.detail)
+
+
+def test_use_event_names_who_issued_the_token(erin: Any, token_a: tuple[ApiToken, str]) -> None:
+    _token, raw = token_a
+    assert Client().get(ME, **bearer(raw)).status_code == 200
+    assert AuditEvent.objects.get(action="token_use").detail["issued_by"] == erin.pk
+
+
+@pytest.mark.parametrize("role", ["case_worker", "coordinator", "administrator"])
+def test_token_for_a_person_is_refused_and_creates_nothing(
+    erin: Any, shelter_a: Any, role: str
+) -> None:
+    person = factories.user("cora", shelter_a, role)
+    with pytest.raises(InvalidInput) as refused:
+        services.api_token_create(
+            actor=erin, organisation=shelter_a, user_id=person.pk, name="as cora"
+        )
+    assert "service account" in refused.value.errors["user"][0]
+    assert not ApiToken.objects.exists()
+    assert not AuditEvent.objects.filter(action="token_create").exists()
+
+    client = verified_client(erin)
+    form = client.get(in_org("directory:token_create", shelter_a))
+    assert b"cora" not in form.content
+    assert b"--service-account" in form.content  # no service account yet: says how to get one
+    response = client.post(
+        in_org("directory:token_create", shelter_a), {"name": "as cora", "user": person.pk}
+    )
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_command_line_refuses_a_token_for_a_person(alice: Any) -> None:
+    with pytest.raises(CommandError):
+        call_command(
+            "token_create",
+            "--org",
+            "shelter-a",
+            "--user",
+            "alice",
+            "--name",
+            "x",
+            stdout=StringIO(),
+        )
+    assert not ApiToken.objects.exists()
+
+
+def test_service_account_cannot_sign_in_with_a_password(service_a: Any) -> None:
+    assert service_a.has_usable_password()  # the factory set one: the backend still refuses
+    request = RequestFactory().post("/account/login/")
+    assert authenticate(request, username="svc-a", password=factories.PASSWORD) is None
+    client = Client()
+    response = client.post("/account/login/", {"username": "svc-a", "password": factories.PASSWORD})
+    assert response.status_code == 200  # the form again, with an error
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_demo_account_token_works_only_in_demo_mode(
+    settings: Any, erin: Any, shelter_a: Any, demo: bool
+) -> None:
+    settings.OPENNRM_DEMO = True
+    account = factories.user(
+        "svc-demo", shelter_a, "case_worker", is_service_account=True, is_demo=True
+    )
+    _token, raw = services.api_token_create(
+        actor=erin, organisation=shelter_a, user_id=account.pk, name="demo client"
+    )
+    settings.OPENNRM_DEMO = demo
+    before = rejected()
+    response = Client().get(ME, **bearer(raw))
+    if demo:
+        assert response.status_code == 200
+        assert rejected() == before
+    else:
+        assert response.status_code == 401
+        assert rejected() == before + 1
+        assert not AuditEvent.objects.filter(action="token_use").exists()
+
+
+def test_no_token_for_a_demo_account_outside_demo_mode(
+    settings: Any, erin: Any, shelter_a: Any
+) -> None:
+    settings.OPENNRM_DEMO = False
+    account = factories.user(
+        "svc-demo", shelter_a, "case_worker", is_service_account=True, is_demo=True
+    )
+    with pytest.raises(InvalidInput):
+        services.api_token_create(
+            actor=erin, organisation=shelter_a, user_id=account.pk, name="demo client"
+        )
+    assert not ApiToken.objects.exists()
+    form = verified_client(erin).get(in_org("directory:token_create", shelter_a))
+    assert b"svc-demo" not in form.content
+
+
+def test_command_line_creates_a_service_account_without_mail(
+    shelter_a: Any, erin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command(
+            "user_create",
+            "--org",
+            "shelter-a",
+            "--username",
+            "svc-export",
+            "--email",
+            "export@example.org",
+            "--role",
+            "case_worker",
+            "--service-account",
+            stdout=StringIO(),
+        )
+    assert callbacks == []
+    assert mail.outbox == []
+    account = User.objects.get(username="svc-export")
+    assert account.is_service_account
+    assert not account.has_usable_password()
+    assert Membership.objects.filter(user=account, organisation=shelter_a, is_active=True).exists()
+    assert AuditEvent.objects.filter(
+        action="update", object_type="user", object_id=str(account.pk), channel="cli"
+    ).exists()
+    _token, raw = services.api_token_create(
+        actor=erin, organisation=shelter_a, user_id=account.pk, name="export"
+    )
+    assert Client().get(ME, **bearer(raw)).status_code == 200
+
+
+def test_web_user_form_does_not_offer_service_accounts(erin: Any, shelter_a: Any) -> None:
+    page = verified_client(erin).get(in_org("directory:user_create", shelter_a))
+    assert page.status_code == 200
+    assert b"service_account" not in page.content
+    response = verified_client(erin).post(
+        in_org("directory:user_create", shelter_a),
+        {
+            "username": "sneaky",
+            "email": "sneaky@example.org",
+            "roles": ["case_worker"],
+            "is_service_account": "on",
+        },
+    )
+    assert response.status_code in (200, 302)
+    assert not User.objects.get(username="sneaky").is_service_account

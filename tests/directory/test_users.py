@@ -253,7 +253,8 @@ def test_admin_lifts_a_lock_out(erin: Any, alice: Any, shelter_a: Any) -> None:
     )
 
 
-def test_admin_removes_a_user_from_the_organisation(erin: Any, bob: Any, shelter_a: Any) -> None:
+def test_admin_removes_a_user_from_the_organisation(erin: Any, shelter_a: Any) -> None:
+    bob = factories.user("bob", shelter_a, "case_worker", is_service_account=True)
     token, _full = services.api_token_create(
         actor=erin, organisation=shelter_a, user_id=bob.pk, name="bob's script"
     )

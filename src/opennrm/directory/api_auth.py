@@ -11,6 +11,7 @@ import hmac
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -56,6 +57,7 @@ def authenticate_token(raw: str) -> ApiToken | None:
         and token.revoked_at is None
         and (token.expires_at is None or token.expires_at > now)
         and token.user.is_active
+        and (settings.OPENNRM_DEMO or not token.user.is_demo)
         and token.organisation.is_active
     )
     if not usable or token is None:
@@ -88,6 +90,7 @@ class TokenAuth(HttpBearer):
             detail={
                 "method": request.method,
                 "endpoint": request.resolver_match.route if request.resolver_match else "",
+                "issued_by": api_token.created_by_id,
             },
         )
         return api_token

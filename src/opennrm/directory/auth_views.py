@@ -39,6 +39,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opennrm.directory import services, twofactor
 from opennrm.directory.auth_forms import LoginForm, TotpSetupForm, VerifyForm
+from opennrm.directory.services.auth import totp_device_start
+
+# The id (never the key) of the TOTP device this session's set-up page showed.
+TOTP_SETUP_SESSION_KEY = "onrm_totp_setup"
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -163,25 +167,43 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             return redirect(_with_next("two_factor_verify", next_url))
         messages.info(request, _("Two-factor authentication is already set up for you."))
         return redirect("two_factor_recovery")
-    device = twofactor.pending_totp_device(user)
     form = TotpSetupForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    device: TOTPDevice | None = None
+    verified: Device | None = None
+    if request.method == "POST":
         with transaction.atomic():
-            check = _check_code(user, [device], form.cleaned_data["code"])
-            if check.device is None:
-                services.otp_failure_record(
-                    actor=user, stage="setup", throttled=bool(check.wait_seconds)
-                )
-        if check.device is not None:
-            codes = services.totp_device_confirm(actor=user, device=device)
-            django_otp.login(request, check.device)
+            # Only the device started by this session's own set-up page can be confirmed.
+            device = (
+                TOTPDevice.objects.select_for_update()
+                .filter(pk=request.session.get(TOTP_SETUP_SESSION_KEY), user=user, confirmed=False)
+                .first()
+            )
+            if device is not None and form.is_valid():
+                check = _check_code(user, [device], form.cleaned_data["code"])
+                if check.device is None:
+                    services.otp_failure_record(
+                        actor=user, stage="setup", throttled=bool(check.wait_seconds)
+                    )
+                    form.add_error("code", _code_error(check))
+                else:
+                    verified = check.device
+                    codes = services.totp_device_confirm(actor=user, device=device)
+        if verified is not None:
+            request.session.pop(TOTP_SETUP_SESSION_KEY, None)
+            django_otp.login(request, verified)
             request.session.cycle_key()
             return render(
                 request,
                 "two_factor/recovery_codes.html",
                 {"codes": codes, "continue_url": next_url or _home(), "after_setup": True},
             )
-        form.add_error("code", _code_error(check))
+        if device is None:
+            # The session lost its set-up, or another session started a new one since.
+            form.is_valid()
+            form.add_error("code", _("The set-up was restarted; scan the new code"))
+    if device is None:
+        device = totp_device_start(actor=user)
+        request.session[TOTP_SETUP_SESSION_KEY] = device.pk
     context = {
         "form": form,
         "next": next_url,

@@ -47,6 +47,8 @@ class OrganisationRoleBackend(ModelBackend):
     def user_can_authenticate(self, user: Any) -> bool:
         if getattr(user, "is_demo", False) and not settings.OPENNRM_DEMO:
             return False
+        if getattr(user, "is_service_account", False):
+            return False  # API tokens only: a service account never signs in with a password
         return super().user_can_authenticate(user)
 
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:

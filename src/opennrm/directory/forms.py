@@ -78,12 +78,12 @@ class TokenCreateForm(forms.Form):
         label=_("Acts as"),
         coerce=int,
         help_text=_(
-            "The token has the roles of this member, within this organisation only. "
-            "Use a service account, not a person's account."
+            "The token has the roles of this service account, within this organisation only. "
+            "Operators create service accounts with: opennrm user create --service-account"
         ),
         error_messages={
-            "required": _("Choose the member the token acts as."),
-            "invalid_choice": _("Choose a member from the list."),
+            "required": _("Choose the service account the token acts as."),
+            "invalid_choice": _("Choose a service account from the list."),
         },
     )
     expires_in_days = forms.IntegerField(
@@ -101,6 +101,6 @@ class TokenCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [(u.pk, u.get_username()) for u in members]
         cast(forms.ChoiceField, self.fields["user"]).choices = [
-            ("", _("Choose a member")),
+            ("", _("Choose a service account")),
             *choices,
         ]

@@ -59,6 +59,13 @@ class User(AbstractUser):
     is_demo = models.BooleanField(
         default=False, help_text="Demo account: can log in only when OPENNRM_DEMO=1."
     )
+    is_service_account = models.BooleanField(
+        default=False,
+        help_text=(
+            "Service account: used only through API tokens, never signs in with a password. "
+            "Created by operators with `opennrm user create --service-account`."
+        ),
+    )
     preferred_language = models.CharField(max_length=8, blank=True)
 
     class Meta:

@@ -153,10 +153,17 @@ def users_of_organisation(*, actor: Any, organisation: Organisation) -> list[Use
 
 
 def members_for_tokens(*, actor: Any, organisation: Organisation) -> QuerySet[User]:
-    """Members a token of ``organisation`` may act as (for its token administrators)."""
+    """Service accounts a token of ``organisation`` may act as (for its token administrators).
+
+    Only service accounts: a token never acts as a person, whose access needs two-factor.
+    Demo accounts are offered only while ``OPENNRM_DEMO`` is on.
+    """
     if not actor.has_perm(roles.MANAGE_TOKENS, organisation):
         raise NotFoundOrForbidden
-    return _members(organisation).filter(is_active=True).order_by("username")
+    rows = _members(organisation).filter(is_active=True, is_service_account=True)
+    if not settings.OPENNRM_DEMO:
+        rows = rows.filter(is_demo=False)
+    return rows.order_by("username")
 
 
 def tokens_of_organisation(*, actor: Any, organisation: Organisation) -> QuerySet[ApiToken]:

@@ -27,14 +27,6 @@ def has_totp(user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_totp_device(user: Any) -> TOTPDevice:
-    """The unconfirmed device shown during set-up (one per user, reused until confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-    return device
-
-
 def issue_recovery_codes(user: Any) -> list[str]:
     """Replace the user's recovery codes with a fresh set and return them (shown once)."""
     device, _ = StaticDevice.objects.get_or_create(

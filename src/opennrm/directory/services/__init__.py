@@ -18,7 +18,12 @@ from opennrm.directory.services.auth import (
     totp_device_confirm,
 )
 from opennrm.directory.services.organisations import ADD_ORGANISATION, organisation_create
-from opennrm.directory.services.tokens import TOKEN_MAX_DAYS, api_token_create, api_token_revoke
+from opennrm.directory.services.tokens import (
+    TOKEN_MAX_DAYS,
+    api_token_create,
+    api_token_revoke,
+    service_account_create,
+)
 from opennrm.directory.services.users import (
     membership_grant,
     membership_revoke,
@@ -48,6 +53,7 @@ __all__ = [
     "otp_failure_record",
     "recovery_code_used",
     "recovery_codes_regenerate",
+    "service_account_create",
     "set_password_link",
     "totp_device_confirm",
     "user_create",

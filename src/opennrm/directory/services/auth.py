@@ -48,6 +48,17 @@ def login_refused(*, request: HttpRequest, username: str) -> None:
     )
 
 
+def totp_device_start(*, actor: Any) -> TOTPDevice:
+    """Begin a TOTP set-up: drop any unconfirmed device of ``actor`` and create a fresh one.
+
+    Every set-up page gets its own new key, so a key seen earlier (in this or another session,
+    say by someone who only knew the password) can never be the one that is later confirmed.
+    """
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=actor, name="authenticator", confirmed=False)
+
+
 def totp_device_confirm(*, actor: Any, device: TOTPDevice) -> list[str]:
     """Confirm the device that accepted its first code; issue fresh recovery codes."""
     with transaction.atomic():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,8 @@ from opennrm.core.models import AuditAction
 from opennrm.directory.api_auth import new_token_material
 from opennrm.directory.models import ApiToken, Organisation, User
 from opennrm.directory.roles import MANAGE_TOKENS
-from opennrm.directory.services._common import Actor, _account, _require
+from opennrm.directory.services._common import Actor, SystemActor, _account, _require
+from opennrm.directory.services.users import user_create
 
 TOKEN_MAX_DAYS = 3650
 
@@ -27,8 +29,11 @@ def api_token_create(
     name: str,
     expires_in_days: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token that acts as a member of ``organisation`` (typically a service account)
-    within that organisation only. Returns the row and the full token, which is shown once.
+    """Issue a token that acts as a service account of ``organisation``, within that
+    organisation only. Returns the row and the full token, which is shown once.
+
+    A token never acts as a person: their access needs two-factor, which a bearer token would
+    bypass. A demo account is accepted only while ``OPENNRM_DEMO`` is on.
     """
     _require(actor, MANAGE_TOKENS, organisation)
     errors: dict[str, list[str]] = {}
@@ -39,14 +44,22 @@ def api_token_create(
         User.objects.filter(
             pk=user_id,
             is_active=True,
+            is_service_account=True,
             memberships__organisation=organisation,
             memberships__is_active=True,
         )
         .distinct()
         .first()
     )
+    if user is not None and user.is_demo and not settings.OPENNRM_DEMO:
+        user = None
     if user is None:
-        errors["user"] = [_("Choose a member of the organisation for the token to act as.")]
+        errors["user"] = [
+            _(
+                "Choose a service account of the organisation for the token to act as. "
+                "Operators create them with: opennrm user create --service-account"
+            )
+        ]
     if expires_in_days is not None and not 1 <= expires_in_days <= TOKEN_MAX_DAYS:
         errors["expires_in_days"] = [
             _("Enter a number of days between 1 and %(max)s, or leave it empty.")
@@ -75,6 +88,47 @@ def api_token_create(
         detail={"user": user.pk, "expires_in_days": expires_in_days},
     )
     return token, full
+
+
+@transaction.atomic
+def service_account_create(
+    *,
+    actor: SystemActor,
+    organisation: Organisation,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    roles: list[str],
+) -> User:
+    """Create a service account of ``organisation``: API tokens only, no usable password, and
+    no invitation e-mail. Only operators (the command line) create them.
+    """
+    if not isinstance(actor, SystemActor):
+        raise NotFoundOrForbidden
+    user = user_create(
+        actor=actor,
+        organisation=organisation,
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        roles=roles,
+        base_url="",
+        send_email=False,
+    )
+    user.is_service_account = True
+    user.set_unusable_password()
+    user.save(update_fields=["is_service_account", "password"])
+    audit.record(
+        action=AuditAction.UPDATE,
+        actor=actor,
+        organisation_id=organisation.pk,
+        object_type="user",
+        object_id=user.pk,
+        detail={"is_service_account": True},
+    )
+    return user
 
 
 @transaction.atomic

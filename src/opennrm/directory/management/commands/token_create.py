@@ -15,13 +15,14 @@ from opennrm.directory.models import User
 
 class Command(BaseCommand):
     help = (
-        "Issue an API token that acts as USER within ORG only. The token is printed once; "
-        "only a hash of it is stored."
+        "Issue an API token that acts as USER within ORG only. USER must be a service account "
+        "(opennrm user create --service-account). The token is printed once; only a hash of it "
+        "is stored."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="organisation code (slug)")
-        parser.add_argument("--user", required=True, help="user name the token acts as")
+        parser.add_argument("--user", required=True, help="service account the token acts as")
         parser.add_argument("--name", required=True, help="name of the API client")
         parser.add_argument("--expires-days", type=int, default=None)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opennrm.directory import services
 from opennrm.directory.management.commands._common import (
@@ -17,7 +17,9 @@ from opennrm.directory.roles import Role
 class Command(BaseCommand):
     help = (
         "Add a user to an organisation with one or more roles. The user has no password until "
-        "they follow the set-password link, which is e-mailed (or printed with --print-link)."
+        "they follow the set-password link, which is e-mailed (or printed with --print-link). "
+        "With --service-account it creates an account for API tokens only: it never signs in "
+        "with a password and no e-mail is sent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +35,11 @@ class Command(BaseCommand):
             help="print the set-password link instead of e-mailing it",
         )
         parser.add_argument(
+            "--service-account",
+            action="store_true",
+            help="create a service account for API tokens: no password, no sign-in, no e-mail",
+        )
+        parser.add_argument(
             "--base-url",
             default=settings.OPENNRM_BASE_URL,
             help="address of this OpenNRM instance, used in the link (default: %(default)s)",
@@ -41,6 +48,24 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = organisation_by_slug(options["org"])
         print_link = options["print_link"]
+        if options["service_account"]:
+            if print_link:
+                raise CommandError("--print-link does not apply to a service account")
+            with cli_errors():
+                account = services.service_account_create(
+                    actor=operator(),
+                    organisation=organisation,
+                    username=options["username"],
+                    email=options["email"],
+                    first_name=options["first_name"],
+                    last_name=options["last_name"],
+                    roles=options["role"],
+                )
+            self.stdout.write(
+                f"Created service account {account.username}; it cannot sign in. Issue it a "
+                "token with: opennrm token create"
+            )
+            return
         with cli_errors():
             user = services.user_create(
                 actor=operator(),
