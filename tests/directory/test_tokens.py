@@ -378,9 +378,10 @@ def test_command_line_creates_a_service_account_without_mail(
     assert account.is_service_account
     assert not account.has_usable_password()
     assert Membership.objects.filter(user=account, organisation=shelter_a, is_active=True).exists()
-    assert AuditEvent.objects.filter(
-        action="update", object_type="user", object_id=str(account.pk), channel="cli"
-    ).exists()
+    created = AuditEvent.objects.get(
+        action="create", object_type="user", object_id=str(account.pk), channel="cli"
+    )
+    assert created.detail["is_service_account"] is True
     _token, raw = services.api_token_create(
         actor=erin, organisation=shelter_a, user_id=account.pk, name="export"
     )
@@ -402,3 +403,16 @@ def test_web_user_form_does_not_offer_service_accounts(erin: Any, shelter_a: Any
     )
     assert response.status_code in (200, 302)
     assert not User.objects.get(username="sneaky").is_service_account
+
+
+def test_an_administrator_cannot_create_a_service_account(erin: Any, shelter_a: Any) -> None:
+    with pytest.raises(NotFoundOrForbidden):
+        services.user_create(
+            actor=erin,
+            organisation=shelter_a,
+            username="svc-sneaky",
+            email="svc@example.org",
+            roles=["case_worker"],
+            service_account=True,
+        )
+    assert not User.objects.filter(username="svc-sneaky").exists()

@@ -22,7 +22,6 @@ from opennrm.directory.services.tokens import (
     TOKEN_MAX_DAYS,
     api_token_create,
     api_token_revoke,
-    service_account_create,
 )
 from opennrm.directory.services.users import (
     membership_grant,
@@ -53,7 +52,6 @@ __all__ = [
     "otp_failure_record",
     "recovery_code_used",
     "recovery_codes_regenerate",
-    "service_account_create",
     "set_password_link",
     "totp_device_confirm",
     "user_create",

@@ -14,8 +14,7 @@ from opennrm.core.models import AuditAction
 from opennrm.directory.api_auth import new_token_material
 from opennrm.directory.models import ApiToken, Organisation, User
 from opennrm.directory.roles import MANAGE_TOKENS
-from opennrm.directory.services._common import Actor, SystemActor, _account, _require
-from opennrm.directory.services.users import user_create
+from opennrm.directory.services._common import Actor, _account, _require
 
 TOKEN_MAX_DAYS = 3650
 
@@ -88,47 +87,6 @@ def api_token_create(
         detail={"user": user.pk, "expires_in_days": expires_in_days},
     )
     return token, full
-
-
-@transaction.atomic
-def service_account_create(
-    *,
-    actor: SystemActor,
-    organisation: Organisation,
-    username: str,
-    email: str,
-    first_name: str = "",
-    last_name: str = "",
-    roles: list[str],
-) -> User:
-    """Create a service account of ``organisation``: API tokens only, no usable password, and
-    no invitation e-mail. Only operators (the command line) create them.
-    """
-    if not isinstance(actor, SystemActor):
-        raise NotFoundOrForbidden
-    user = user_create(
-        actor=actor,
-        organisation=organisation,
-        username=username,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        roles=roles,
-        base_url="",
-        send_email=False,
-    )
-    user.is_service_account = True
-    user.set_unusable_password()
-    user.save(update_fields=["is_service_account", "password"])
-    audit.record(
-        action=AuditAction.UPDATE,
-        actor=actor,
-        organisation_id=organisation.pk,
-        object_type="user",
-        object_id=user.pk,
-        detail={"is_service_account": True},
-    )
-    return user
 
 
 @transaction.atomic

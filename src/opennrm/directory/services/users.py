@@ -108,22 +108,34 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     roles: list[str],
-    base_url: str,
+    base_url: str = "",
     send_email: bool = True,
+    service_account: bool = False,
 ) -> User:
     """Create a member of ``organisation`` with no usable password and e-mail a set-password link.
 
     With ``send_email=False`` (the ``--print-link`` of the command line) no e-mail is sent; the
-    caller shows ``set_password_link`` instead.
+    caller shows ``set_password_link`` instead. ``service_account=True`` makes an account that
+    only API tokens act as: it never signs in and gets no e-mail; only the operator makes one.
     """
     _require(actor, MANAGE_USERS, organisation)
+    if service_account and isinstance(actor, User):
+        raise NotFoundOrForbidden
     username, email = username.strip(), email.strip()
     first_name, last_name = first_name.strip(), last_name.strip()
     chosen = _validate_new_user(username, email, first_name, last_name, roles, actor)
     user = User.objects.create_user(
-        username=username, email=email, password=None, first_name=first_name, last_name=last_name
+        username=username,
+        email=email,
+        password=None,
+        first_name=first_name,
+        last_name=last_name,
+        is_service_account=service_account,
     )
-    _audit_user(actor, organisation, user, AuditAction.CREATE, {"roles": chosen})
+    detail: dict[str, Any] = {"roles": chosen}
+    if service_account:
+        detail["is_service_account"] = True
+    _audit_user(actor, organisation, user, AuditAction.CREATE, detail)
     for role in chosen:
         membership = Membership.objects.create(
             user=user, organisation=organisation, role=role, created_by=_account(actor)
@@ -136,7 +148,7 @@ def user_create(
             object_id=membership.pk,
             detail={"user": user.pk, "role": role},
         )
-    if send_email:
+    if send_email and not service_account:
         link = set_password_link(user, base_url)
         days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
         subject = _("Set your OpenNRM password")

@@ -48,24 +48,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = organisation_by_slug(options["org"])
         print_link = options["print_link"]
-        if options["service_account"]:
-            if print_link:
-                raise CommandError("--print-link does not apply to a service account")
-            with cli_errors():
-                account = services.service_account_create(
-                    actor=operator(),
-                    organisation=organisation,
-                    username=options["username"],
-                    email=options["email"],
-                    first_name=options["first_name"],
-                    last_name=options["last_name"],
-                    roles=options["role"],
-                )
-            self.stdout.write(
-                f"Created service account {account.username}; it cannot sign in. Issue it a "
-                "token with: opennrm token create"
-            )
-            return
+        service_account = options["service_account"]
+        if service_account and print_link:
+            raise CommandError("--print-link does not apply to a service account")
         with cli_errors():
             user = services.user_create(
                 actor=operator(),
@@ -77,7 +62,14 @@ class Command(BaseCommand):
                 roles=options["role"],
                 base_url=options["base_url"],
                 send_email=not print_link,
+                service_account=service_account,
             )
+        if service_account:
+            self.stdout.write(
+                f"Created service account {user.username}; it cannot sign in. Issue it a "
+                "token with: opennrm token create"
+            )
+            return
         if print_link:
             self.stdout.write(f"Created user {user.username}. Set-password link (works once):")
             self.stdout.write(services.set_password_link(user, options["base_url"]))
