@@ -169,11 +169,8 @@ def _iso(value: datetime.date | None) -> str | None:
 
 def person_export(*, actor: Any, person_id: int, purpose: str = "") -> dict[str, Any]:
     """Everything stored about the person, for a subject-access request or a transfer."""
-    access_person(actor=actor, person_id=person_id, action="export", purpose=purpose)
+    person = access_person(actor=actor, person_id=person_id, action="export", purpose=purpose)
     with transaction.atomic():
-        person = Person.objects.select_related("organisation").filter(pk=person_id).first()
-        if person is None:
-            raise NotFoundOrForbidden
         values = _values_of(person)
         document: dict[str, Any] = {
             "format": EXPORT_FORMAT,
