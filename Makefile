@@ -33,7 +33,7 @@ lint: install
 
 # Re-extract and compile translations (needs GNU gettext); the .mo files are committed.
 messages: install
-	cd src/opennrm && ../../$(BIN)/django-admin makemessages --settings=opennrm.config.settings -l nl -l fr --ignore='static/vendor/*'
+	cd src/opennrm && ../../$(BIN)/django-admin makemessages --settings=opennrm.config.settings -l nl -l fr -l ro -l bg --ignore='static/vendor/*'
 	cd src/opennrm && ../../$(BIN)/django-admin compilemessages --settings=opennrm.config.settings
 
 clean:

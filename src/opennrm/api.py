@@ -62,9 +62,13 @@ def _invalid(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 def _register_routers() -> None:
     from opennrm.cases.api import router as persons_router
     from opennrm.directory.api import router as directory_router
+    from opennrm.intake.api import catalogues_router
+    from opennrm.intake.api import router as signals_router
 
     api.add_router("/directory", directory_router)
     api.add_router("/persons", persons_router)
+    api.add_router("/signals", signals_router)
+    api.add_router("/catalogues", catalogues_router)
 
 
 _register_routers()

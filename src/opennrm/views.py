@@ -16,6 +16,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     perms = user.get_all_permissions()
     tasks = [
+        (roles.ADD_SIGNAL, "signals:create"),
+        (roles.TRIAGE_SIGNAL, "signals:triage"),
+        (roles.VIEW_SIGNAL, "signals:list"),
         (roles.VIEW_PERSON, "persons:search"),
         (roles.ADD_PERSON, "persons:create"),
         (roles.MANAGE_USERS, "directory:users"),

@@ -167,10 +167,10 @@ def test_user_create_refuses_a_taken_user_name(erin: Any, shelter_a: Any, carol:
 def test_admin_grants_and_withdraws_a_role(erin: Any, alice: Any, shelter_a: Any) -> None:
     client = verified_client(erin)
     response = client.post(
-        in_org("directory:user_role_grant", shelter_a, alice.pk), {"role": "coordinator"}
+        in_org("directory:user_role_grant", shelter_a, alice.pk), {"role": "investigator"}
     )
     assert response.status_code == 302
-    assert roles_of(alice, shelter_a) == {"case_worker", "coordinator"}
+    assert roles_of(alice, shelter_a) == {"case_worker", "investigator"}
     assert (
         events(
             action="create",
@@ -182,13 +182,13 @@ def test_admin_grants_and_withdraws_a_role(erin: Any, alice: Any, shelter_a: Any
     )
 
     again = client.post(
-        in_org("directory:user_role_grant", shelter_a, alice.pk), {"role": "coordinator"}
+        in_org("directory:user_role_grant", shelter_a, alice.pk), {"role": "investigator"}
     )
     assert again.status_code == 400
     assert b"already has that role" in again.content
 
     response = client.post(
-        in_org("directory:user_role_withdraw", shelter_a, alice.pk), {"role": "coordinator"}
+        in_org("directory:user_role_withdraw", shelter_a, alice.pk), {"role": "investigator"}
     )
     assert response.status_code == 302
     assert roles_of(alice, shelter_a) == {"case_worker"}

@@ -17,12 +17,14 @@ from tests import factories
 
 @pytest.mark.django_db
 def test_admin_cannot_give_a_national_role(erin: Any, alice: Any, shelter_a: Any) -> None:
-    assert set(roles.ROLES_GRANTED_BY_OPERATORS_ONLY) == {"auditor"}
-    with pytest.raises(InvalidInput) as refused:
-        services.membership_grant(
-            actor=erin, organisation=shelter_a, user_id=alice.pk, role="auditor"
-        )
-    assert "role" in refused.value.errors
+    # The auditor reads every organisation's trail; the coordinator triages the whole country.
+    assert set(roles.ROLES_GRANTED_BY_OPERATORS_ONLY) == {"auditor", "coordinator"}
+    for role in ("auditor", "coordinator"):
+        with pytest.raises(InvalidInput) as refused:
+            services.membership_grant(
+                actor=erin, organisation=shelter_a, user_id=alice.pk, role=role
+            )
+        assert "role" in refused.value.errors
     with pytest.raises(InvalidInput):
         services.user_create(
             actor=erin,

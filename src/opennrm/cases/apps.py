@@ -6,3 +6,9 @@ class CasesConfig(AppConfig):
     name = "opennrm.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from opennrm.cases.ports import CasesPersonPort
+        from opennrm.intake.ports import register_persons
+
+        register_persons(CasesPersonPort())

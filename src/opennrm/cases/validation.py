@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from opennrm.core import clock
 from opennrm.core.errors import InvalidInput
+from opennrm.core.validation import CONTROL as _CONTROL
+from opennrm.core.validation import FieldErrors, clean_text
 
 TEXT_FIELDS: dict[str, int] = {
     "given_names": 200,
@@ -57,31 +59,6 @@ DOCUMENT_TYPES: dict[str, Any] = {
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 # Control characters other than tab and newlines have no place in identity data.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class FieldErrors:
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-
-def _text(value: Any, field: str, max_length: int, errors: FieldErrors, *, multiline: bool) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.add(field, _("Enter text."))
-        return ""
-    text = value.strip()
-    if not multiline and ("\n" in text or "\r" in text):
-        errors.add(field, _("Enter this on one line."))
-    if _CONTROL.search(text):
-        errors.add(field, _("Remove the control characters."))
-    if len(text) > max_length:
-        errors.add(field, _("Enter at most %(limit)d characters.") % {"limit": max_length})
-    return text
 
 
 def _aliases(value: Any, errors: FieldErrors) -> list[str]:
@@ -92,7 +69,7 @@ def _aliases(value: Any, errors: FieldErrors) -> list[str]:
         return []
     aliases: list[str] = []
     for item in value:
-        alias = _text(item, "aliases", ALIAS_MAX_LENGTH, errors, multiline=False)
+        alias = clean_text(item, "aliases", ALIAS_MAX_LENGTH, errors, multiline=False)
         if alias and alias not in aliases:
             aliases.append(alias)
     if len(aliases) > MAX_ALIASES:
@@ -178,7 +155,7 @@ def clean_person_data(data: Mapping[str, Any], *, partial: bool) -> dict[str, An
         value = data.get(name)
         if name in TEXT_FIELDS:
             multiline = name in {"address", "notes"}
-            cleaned[name] = _text(value, name, TEXT_FIELDS[name], errors, multiline=multiline)
+            cleaned[name] = clean_text(value, name, TEXT_FIELDS[name], errors, multiline=multiline)
         elif name == "aliases":
             cleaned[name] = _aliases(value, errors)
         elif name == "date_of_birth":

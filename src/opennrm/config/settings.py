@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from opennrm.config.env import (
@@ -122,6 +123,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "opennrm.core",
     "opennrm.directory",
+    "opennrm.intake",
     "opennrm.cases",
     "opennrm",
 ]
@@ -164,6 +166,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "opennrm.directory.context_processors.navigation",
+                "opennrm.core.context_processors.languages",
             ],
         },
     }
@@ -222,6 +225,23 @@ AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 OTP_TOTP_ISSUER = ENV.get("OPENNRM_TOTP_ISSUER", "OpenNRM")
 
+# --- rule files (jurisdictions, indicator catalogues) and the public report channel --------------
+OPENNRM_RULES_DIR = Path(ENV.get("OPENNRM_RULES_DIR", str(PACKAGE_DIR / "jurisdictions")))
+# Anonymous public reports: reports and follow-up attempts per client per hour. The client is
+# recognised by a keyed hash of its address, held only in the cache for the hour.
+OPENNRM_PUBLIC_REPORTS_PER_HOUR = env_int(ENV, "OPENNRM_PUBLIC_REPORTS_PER_HOUR", 5, minimum=1)
+OPENNRM_PUBLIC_FOLLOWUPS_PER_HOUR = env_int(ENV, "OPENNRM_PUBLIC_FOLLOWUPS_PER_HOUR", 10, minimum=1)
+_cache_url = ENV.get("OPENNRM_CACHE_URL", "")
+if _cache_url and not _cache_url.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured("OPENNRM_CACHE_URL must be a redis:// or rediss:// URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "opennrm"}
+    )
+}
+
 # --- content security policy (django-csp 4) ---------------------------------------------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -240,7 +260,17 @@ CONTENT_SECURITY_POLICY = {
 
 # --- internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French"))]
+# Staff pages are translated into STAFF_LANGUAGES; the public report pages (no login) also into
+# Romanian and Bulgarian, the languages of many victims in the Netherlands and Belgium.
+STAFF_LANGUAGES = ["en", "nl", "fr"]
+PUBLIC_LANGUAGES = ["en", "nl", "fr", "ro", "bg"]
+LANGUAGES = [
+    ("en", _("English")),
+    ("nl", _("Dutch")),
+    ("fr", _("French")),
+    ("ro", _("Romanian")),
+    ("bg", _("Bulgarian")),
+]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "opennrm_language"
 LANGUAGE_COOKIE_HTTPONLY = True

@@ -9,6 +9,8 @@ urlpatterns = [
     path("account/", include("opennrm.directory.auth_urls")),
     path("directory/", include("opennrm.directory.urls")),
     path("persons/", include("opennrm.cases.urls")),
+    path("signals/", include("opennrm.intake.urls")),
+    path("report/", include("opennrm.intake.public_urls")),
     path("audit/", include("opennrm.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

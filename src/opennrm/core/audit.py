@@ -117,6 +117,7 @@ def record_object(
     action: AuditAction | str,
     actor: AuditActor | None,
     obj: Any,
+    actor_label: str = "",
     purpose: str = "",
     legal_basis: str = "",
     detail: dict[str, Any] | None = None,
@@ -125,6 +126,7 @@ def record_object(
     return record(
         action=action,
         actor=actor,
+        actor_label=actor_label,
         organisation_id=getattr(obj, "organisation_id", None),
         object_type=obj._meta.model_name,
         object_id=obj.pk,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -41,6 +43,18 @@ def set_current(ctx: RequestContext) -> object:
 
 def reset(token: object) -> None:
     _current.reset(token)  # type: ignore[arg-type]
+
+
+@contextmanager
+def without_client_address() -> Iterator[None]:
+    """Within this block the audit trail gets no client address (the anonymous public channel
+    promises to store none)."""
+    ctx = _current.get()
+    token = _current.set(RequestContext(ctx.request_id, "", ctx.api_token_id, ctx.channel))
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def bind_api_token(token_id: int) -> None:

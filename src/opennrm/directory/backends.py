@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-from opennrm.directory.roles import ROLE_PERMISSIONS, is_all_scope
+from opennrm.directory.roles import ROLE_PERMISSIONS, is_all_scope, is_jurisdiction_scope
 
 _CACHE = "_opennrm_role_cache"
 
@@ -29,8 +29,28 @@ def memberships_of(user: Any) -> list[tuple[int, str]]:
 
 
 def forget_memberships(user: Any) -> None:
-    if hasattr(user, _CACHE):
-        delattr(user, _CACHE)
+    for name in (_CACHE, _COUNTRIES):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+_COUNTRIES = "_opennrm_country_cache"
+
+
+def countries_with_perm(user: Any, perm: str) -> set[str]:
+    """Countries of the organisations in which the user holds a role granting ``perm``."""
+    cache: dict[str, set[str]] | None = getattr(user, _COUNTRIES, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _COUNTRIES, cache)
+    if perm not in cache:
+        from opennrm.directory.models import Organisation
+
+        organisations = organisations_with_perm(user, perm)
+        cache[perm] = set(
+            Organisation.objects.filter(pk__in=organisations).values_list("country", flat=True)
+        )
+    return cache[perm]
 
 
 def organisations_with_perm(user: Any, perm: str) -> set[int]:
@@ -41,7 +61,8 @@ class OrganisationRoleBackend(ModelBackend):
     """Password authentication plus permissions derived from roles in organisations.
 
     ``has_perm(user, "app.verb_own_org_model", obj)`` holds when the user has a role granting
-    the permission in ``obj.organisation_id``; ``*_all_*`` permissions hold everywhere.
+    the permission in ``obj.organisation_id``; ``*_jurisdiction_*`` permissions when
+    ``obj.jurisdiction`` is the country of such an organisation; ``*_all_*`` hold everywhere.
     """
 
     def user_can_authenticate(self, user: Any) -> bool:
@@ -70,6 +91,9 @@ class OrganisationRoleBackend(ModelBackend):
             return False
         if obj is None or is_all_scope(perm):
             return perm in self.get_all_permissions(user_obj)
+        if is_jurisdiction_scope(perm):
+            jurisdiction = getattr(obj, "jurisdiction", None)
+            return bool(jurisdiction) and jurisdiction in countries_with_perm(user_obj, perm)
         org_id = _organisation_id_of(obj)
         return org_id is not None and org_id in organisations_with_perm(user_obj, perm)
 

@@ -13,6 +13,8 @@ from opennrm.directory import roles, twofactor
 # (url name, label, permission needed or None for every signed-in user)
 NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("home", _("Home"), None),
+    ("signals:list", _("Signals"), roles.VIEW_SIGNAL),
+    ("signals:triage", _("Triage"), roles.TRIAGE_SIGNAL),
     ("persons:search", _("Persons"), roles.VIEW_PERSON),
     ("directory:organisations", _("Directory"), roles.VIEW_ORGANISATIONS),
     ("directory:users", _("Users"), roles.MANAGE_USERS),

@@ -32,16 +32,25 @@ ADD_PERSON = "cases.add_own_org_person"
 CHANGE_PERSON = "cases.change_own_org_person"
 DELETE_PERSON = "cases.delete_own_org_person"
 EXPORT_PERSON = "cases.export_own_org_person"
+VIEW_SIGNAL = "intake.view_own_org_signal"
+ADD_SIGNAL = "intake.add_own_org_signal"
+CHANGE_SIGNAL = "intake.change_own_org_signal"
+# Jurisdiction scope: signals whose jurisdiction is the country of an organisation in which the
+# user holds the role (the coordination centre triages its whole country).
+TRIAGE_SIGNAL = "intake.triage_jurisdiction_signal"
 
 _PERSON_WORK = {VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, EXPORT_PERSON}
+_SIGNAL_WORK = {VIEW_SIGNAL, ADD_SIGNAL, CHANGE_SIGNAL}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.FRONTLINE: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, ADD_PERSON}),
-    Role.CASE_WORKER: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK}),
-    Role.CARE_COORDINATOR: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK}),
-    Role.INVESTIGATOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON}),
-    Role.PROSECUTOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON}),
-    Role.COORDINATOR: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK, DELETE_PERSON}),
+    Role.FRONTLINE: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, ADD_PERSON, *_SIGNAL_WORK}),
+    Role.CASE_WORKER: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK}),
+    Role.CARE_COORDINATOR: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK}),
+    Role.INVESTIGATOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, *_SIGNAL_WORK}),
+    Role.PROSECUTOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, VIEW_SIGNAL}),
+    Role.COORDINATOR: frozenset(
+        {VIEW_ORGANISATIONS, *_PERSON_WORK, DELETE_PERSON, *_SIGNAL_WORK, TRIAGE_SIGNAL}
+    ),
     Role.ANALYST: frozenset({VIEW_ORGANISATIONS}),
     Role.AUDITOR: frozenset({VIEW_ORGANISATIONS, VIEW_AUDIT}),
     Role.ADMINISTRATOR: frozenset({VIEW_ORGANISATIONS, MANAGE_USERS, MANAGE_TOKENS}),
@@ -56,13 +65,20 @@ def is_all_scope(perm: str) -> bool:
     return "_all_" in perm.split(".", 1)[-1]
 
 
+def is_jurisdiction_scope(perm: str) -> bool:
+    return "_jurisdiction_" in perm.split(".", 1)[-1]
+
+
 # Roles that reach beyond one's own organisation (other than reading the directory) are given only
 # by the operator (`opennrm user create`), never by an organisation administrator: otherwise the
 # administrator of any small organisation could make themselves a national auditor.
 ROLES_GRANTED_BY_OPERATORS_ONLY: frozenset[str] = frozenset(
     role
     for role, perms in ROLE_PERMISSIONS.items()
-    if any(is_all_scope(perm) and perm != VIEW_ORGANISATIONS for perm in perms)
+    if any(
+        (is_all_scope(perm) or is_jurisdiction_scope(perm)) and perm != VIEW_ORGANISATIONS
+        for perm in perms
+    )
 )
 ROLE_CHOICES_FOR_ADMINISTRATORS = [
     (value, label) for value, label in Role.choices if value not in ROLES_GRANTED_BY_OPERATORS_ONLY

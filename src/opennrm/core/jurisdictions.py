@@ -1,0 +1,134 @@
+"""Jurisdiction files (``<OPENNRM_RULES_DIR>/<cc>.yaml``): a country's name, time zone and regions.
+
+Later rules (routing, protection procedures) extend these files; each section is validated by the
+app that interprets it. Loaded once per process and validated by the system check ``opennrm.E100``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+from opennrm.core.rulefiles import Reader, RuleFileError, load_yaml
+
+SCHEMA = "opennrm.jurisdiction/1"
+FILE_NAME = re.compile(r"^[a-z]{2}\.yaml$")
+REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+NAME_LANGUAGES = ("en", "nl", "fr")
+
+
+def _pick(texts: dict[str, str]) -> str:
+    language = (get_language() or "en").split("-")[0]
+    return texts.get(language) or texts["en"]
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    names: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return _pick(self.names)
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    code: str
+    names: dict[str, str]
+    time_zone: str
+    public_reports: bool
+    regions: tuple[Region, ...]
+    path: str
+
+    @property
+    def name(self) -> str:
+        return _pick(self.names)
+
+    def region(self, code: str) -> Region | None:
+        return next((region for region in self.regions if region.code == code), None)
+
+
+def parse_jurisdiction(path: Path) -> Jurisdiction:
+    if not FILE_NAME.match(path.name):
+        raise RuleFileError(
+            path, None, "a jurisdiction file is named <country code>.yaml, e.g. nl.yaml"
+        )
+    root = Reader(path, load_yaml(path))
+    known = {"schema", "code", "name", "time_zone", "public_reports", "regions"}
+    # Sections of later rules are validated by the apps that read them.
+    extra = {"routing", "procedures", "calendar", "retention"}
+    root.only(known | extra)
+    if root.raw("schema") != SCHEMA:
+        raise root.fail("schema", f"'schema' must be {SCHEMA!r}")
+    code = root.text("code", pattern=re.compile(r"^[A-Z]{2}$"))
+    if code.lower() != path.stem:
+        raise root.fail("code", f"'code' must match the file name ({path.stem.upper()})")
+    time_zone = root.text("time_zone")
+    if time_zone not in zoneinfo.available_timezones():
+        raise root.fail("time_zone", f"unknown time zone {time_zone!r}")
+    public_reports = root.raw("public_reports")
+    if not isinstance(public_reports, bool):
+        raise root.fail("public_reports", "'public_reports' must be true or false")
+    regions: list[Region] = []
+    for item in root.items("regions"):
+        item.only(("code", "name"))
+        region_code = item.text("code", pattern=REGION_CODE)
+        if not region_code.startswith(code + "-") or any(r.code == region_code for r in regions):
+            raise item.fail("code", f"{region_code!r} must be a new code starting with {code}-")
+        regions.append(Region(region_code, item.translated("name", NAME_LANGUAGES)))
+    return Jurisdiction(
+        code=code,
+        names=root.translated("name", NAME_LANGUAGES),
+        time_zone=time_zone,
+        public_reports=public_reports,
+        regions=tuple(regions),
+        path=str(path),
+    )
+
+
+def load_jurisdictions(
+    directory: Path | None = None,
+) -> tuple[dict[str, Jurisdiction], list[RuleFileError]]:
+    directory = directory if directory is not None else Path(settings.OPENNRM_RULES_DIR)
+    found: dict[str, Jurisdiction] = {}
+    errors: list[RuleFileError] = []
+    if not directory.is_dir():
+        return found, [RuleFileError(directory, None, "the rules directory does not exist")]
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            jurisdiction = parse_jurisdiction(path)
+        except RuleFileError as exc:
+            errors.append(exc)
+            continue
+        found[jurisdiction.code] = jurisdiction
+    return found, errors
+
+
+_lock = threading.Lock()
+_loaded: dict[str, Jurisdiction] | None = None
+
+
+def jurisdictions() -> dict[str, Jurisdiction]:
+    """The valid jurisdictions by country code, loaded once per process."""
+    global _loaded
+    with _lock:
+        if _loaded is None:
+            _loaded, _errors = load_jurisdictions()
+        return _loaded
+
+
+def get(code: str) -> Jurisdiction | None:
+    return jurisdictions().get(code)
+
+
+def reset_cache() -> None:
+    global _loaded
+    with _lock:
+        _loaded = None

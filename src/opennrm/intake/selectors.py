@@ -1,0 +1,147 @@
+"""Reads of signals, permission-checked: the one door to a signal (DESIGN rule 2).
+
+Who may see a signal:
+
+* members of the recording organisation with a role that grants ``VIEW_SIGNAL`` (change:
+  ``CHANGE_SIGNAL``);
+* coordinators (``TRIAGE_SIGNAL``) of an organisation in the signal's country: the coordination
+  centre triages every signal of its jurisdiction, public reports included.
+
+Nobody else, whatever their role: analysts and other organisations get ``NotFoundOrForbidden``,
+the same answer as for a signal that does not exist. A refused attempt on an existing signal is
+audited (``denied``), and so is every read of a signal's protected fields (``read``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.db.models import QuerySet
+
+from opennrm.core import audit
+from opennrm.core.errors import NotFoundOrForbidden
+from opennrm.core.models import AuditAction
+from opennrm.directory import roles
+from opennrm.directory.backends import countries_with_perm, organisations_with_perm
+from opennrm.directory.models import Organisation
+from opennrm.intake.models import Screening, Signal, TriageStatus
+
+SignalAction = Literal["view", "change", "triage"]
+OBJECT_TYPE = "signal"
+LIST_LIMIT = 100
+
+
+def _authenticated(actor: Any) -> bool:
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))
+
+
+def may(actor: Any, signal: Signal, action: SignalAction) -> bool:
+    """Whether ``actor`` may ``action`` the signal (no audit: for showing or hiding buttons)."""
+    if not _authenticated(actor):
+        return False
+    triage = actor.has_perm(roles.TRIAGE_SIGNAL, signal)
+    if action == "triage":
+        return bool(triage)
+    perm = roles.VIEW_SIGNAL if action == "view" else roles.CHANGE_SIGNAL
+    return bool(triage or actor.has_perm(perm, signal))
+
+
+def access_signal(
+    *, actor: Any, signal_id: object, action: SignalAction, record_read: bool | None = None
+) -> Signal:
+    """The signal ``signal_id`` if ``actor`` may ``action`` it; a ``view`` is audited as a read."""
+    try:
+        pk = int(str(signal_id))
+    except ValueError:
+        raise NotFoundOrForbidden from None
+    if not _authenticated(actor) or pk <= 0:
+        raise NotFoundOrForbidden
+    signal = Signal.objects.select_related("organisation", "observer").filter(pk=pk).first()
+    if signal is None:
+        raise NotFoundOrForbidden
+    if not may(actor, signal, action):
+        audit.record_object(
+            action=AuditAction.DENIED, actor=actor, obj=signal, detail={"action": action}
+        )
+        raise NotFoundOrForbidden
+    if record_read if record_read is not None else action == "view":
+        audit.record_object(action=AuditAction.READ, actor=actor, obj=signal)
+    return signal
+
+
+def _visible(actor: Any) -> QuerySet[Signal]:
+    organisations = organisations_with_perm(actor, roles.VIEW_SIGNAL)
+    return Signal.objects.filter(organisation_id__in=organisations)
+
+
+def signals_of_my_organisations(*, actor: Any, limit: int = LIST_LIMIT) -> list[Signal]:
+    """The newest signals recorded by the actor's organisations (no protected fields are shown
+    in lists; the list is audited with the ids it showed)."""
+    if not _authenticated(actor):
+        return []
+    signals = list(
+        _visible(actor).select_related("organisation").order_by("-recorded_at", "-pk")[:limit]
+    )
+    _audit_list(actor, "list", signals)
+    return signals
+
+
+def triage_countries(actor: Any) -> set[str]:
+    return countries_with_perm(actor, roles.TRIAGE_SIGNAL) if _authenticated(actor) else set()
+
+
+def triage_queue(*, actor: Any, limit: int = LIST_LIMIT) -> list[Signal]:
+    """New signals and public reports of the actor's jurisdictions: acute first, then oldest."""
+    countries = triage_countries(actor)
+    if not countries:
+        return []
+    signals = list(
+        Signal.objects.filter(jurisdiction__in=countries, triage_status=TriageStatus.NEW)
+        .select_related("organisation")
+        .order_by("-acute", "recorded_at", "pk")[:limit]
+    )
+    _audit_list(actor, "triage_queue", signals)
+    return signals
+
+
+def find_signal_by_reference(*, actor: Any, reference: str) -> Signal:
+    """The signal with this reference, through the same door as ``access_signal`` (view)."""
+    reference = (reference or "").strip().upper()
+    found = Signal.objects.filter(reference=reference).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFoundOrForbidden
+    return access_signal(actor=actor, signal_id=found, action="view", record_read=False)
+
+
+def linked_signals(signal: Signal) -> list[tuple[str, Signal]]:
+    from opennrm.intake.models import SignalLink
+
+    links = SignalLink.objects.filter(from_signal=signal) | SignalLink.objects.filter(
+        to_signal=signal
+    )
+    result: list[tuple[str, Signal]] = []
+    for link in links.select_related("from_signal", "to_signal").order_by("pk"):
+        other = link.to_signal if link.from_signal_id == signal.pk else link.from_signal
+        result.append((link.kind, other))
+    return result
+
+
+def screenings_of(signal: Signal) -> list[Screening]:
+    """The screenings of a signal already opened through ``access_signal``."""
+    return list(Screening.objects.filter(signal=signal).select_related("catalogue", "performed_by"))
+
+
+def organisations_for_new_signals(*, actor: Any) -> list[Organisation]:
+    if not _authenticated(actor):
+        return []
+    ids = organisations_with_perm(actor, roles.ADD_SIGNAL)
+    return list(Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name"))
+
+
+def _audit_list(actor: Any, view: str, signals: list[Signal]) -> None:
+    audit.record(
+        action=AuditAction.SEARCH,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        detail={"view": view, "results": len(signals), "ids": [signal.pk for signal in signals]},
+    )

@@ -1,0 +1,189 @@
+"""Intake pages over HTTP: forms, errors that change nothing, screening, questionnaire, triage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from opennrm.intake.models import Screening, Signal, SignalLink
+from tests.cases.helpers import csp_clean, page_has
+from tests.conftest import verified_client
+from tests.intake.helpers import DESCRIPTION, make_signal
+
+FORM = {
+    "organisation": "",
+    "description": DESCRIPTION,
+    "population": "minor",
+    "estimated_age": "15",
+    "forms": ["criminal_activities"],
+    "barrier": "employment",
+    "region": "NL-UT",
+    "municipality": "Utrecht",
+    "observed_at": "2026-01-10T14:30",
+}
+
+
+@pytest.fixture
+def client(fiona: Any) -> Any:
+    return verified_client(fiona)
+
+
+def test_record_a_signal_through_the_form(client: Any, police_nl: Any) -> None:
+    page = client.get("/signals/new/")
+    assert page.status_code == 200 and csp_clean(page)
+    response = client.post("/signals/new/", {**FORM, "organisation": police_nl.pk})
+    signal = Signal.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/signals/{signal.pk}/"
+    assert signal.description == DESCRIPTION and signal.estimated_age == 15
+    assert signal.observed_at is not None and timezone.localtime(signal.observed_at).hour == 14
+    detail = client.get(response["Location"])
+    assert (
+        page_has(detail, signal.reference) and page_has(detail, DESCRIPTION) and csp_clean(detail)
+    )
+
+
+def test_form_errors_are_shown_and_nothing_is_saved(client: Any, police_nl: Any) -> None:
+    bad = {
+        **FORM,
+        "organisation": police_nl.pk,
+        "description": "",
+        "population": "adult",
+        "labour_sector": "A",
+    }
+    response = client.post("/signals/new/", bad)
+    assert response.status_code == 400
+    assert page_has(response, "govuk-error-summary")
+    for anchor in ("#id_description", "#id_population", "#id_labour_sector"):
+        assert page_has(response, f'href="{anchor}"'), anchor
+    assert not Signal.objects.exists()
+
+
+def test_an_organisation_the_user_does_not_belong_to_is_refused(
+    client: Any, shelter_a: Any
+) -> None:
+    response = client.post("/signals/new/", {**FORM, "organisation": shelter_a.pk})
+    assert response.status_code == 400
+    assert not Signal.objects.exists()
+
+
+def test_screen_through_the_pages(client: Any, fiona: Any, police_nl: Any) -> None:
+    signal = make_signal(fiona, police_nl)
+    choose = client.get(f"/signals/{signal.pk}/screen/")
+    assert choose.status_code == 200
+    assert page_has(choose, f"/signals/{signal.pk}/screen/nl-criminal-exploitation-minors/")
+    assert not page_has(choose, "adult-labour-exploitation")  # adult catalogues hidden for a minor
+    url = f"/signals/{signal.pk}/screen/nl-criminal-exploitation-minors/"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"group_employment": ["employment-03", "employment-07"], "group_finance": ["finance-02"]},
+    )
+    screening = Screening.objects.get()
+    assert response.status_code == 302
+    result = client.get(response["Location"])
+    assert result.status_code == 200 and csp_clean(result)
+    assert page_has(result, "Strong signs")
+    assert page_has(result, "Is instructed by others at or around the crime scene")
+    assert page_has(result, "3 indicators were observed, worth 3 points in total.")
+    assert screening.level == "strong_signs"
+    # The form remembers what was observed last time.
+    again = client.get(url)
+    assert page_has(again, 'value="employment-03" checked')
+
+
+def test_screening_with_an_unknown_indicator_is_refused(
+    client: Any, fiona: Any, police_nl: Any
+) -> None:
+    signal = make_signal(fiona, police_nl)
+    url = f"/signals/{signal.pk}/screen/nl-criminal-exploitation-minors/"
+    response = client.post(url, {"group_employment": ["employment-99"]})
+    assert response.status_code == 400 and not Screening.objects.exists()
+    assert client.get(f"/signals/{signal.pk}/screen/no-such-catalogue/").status_code == 404
+
+
+def test_first_contact_side_by_side_with_rtl(client: Any, fiona: Any, police_nl: Any) -> None:
+    signal = make_signal(fiona, police_nl)
+    url = f"/signals/{signal.pk}/first-contact/"
+    page = client.get(url, {"language": "ar"})
+    assert page.status_code == 200 and csp_clean(page)
+    assert page_has(page, 'lang="ar" dir="rtl"') and page_has(page, "هل أنت في خطر الآن؟")
+    assert page_has(page, "Are you in danger now?")
+    response = client.post(
+        url, {"language": "ar", "version": signal.version, "q-danger-now": "yes", "q-age": "12-17"}
+    )
+    assert response.status_code == 302
+    signal.refresh_from_db()
+    assert signal.first_contact["answers"] == {"danger-now": "yes", "age": "12-17"}
+    detail = client.get(f"/signals/{signal.pk}/")
+    assert page_has(detail, "Are you in danger now?")
+    bad = client.post(url, {"language": "ar", "version": signal.version, "q-danger-now": "maybe"})
+    assert bad.status_code == 400
+
+
+def test_link_page(client: Any, fiona: Any, police_nl: Any) -> None:
+    first = make_signal(fiona, police_nl)
+    second = make_signal(fiona, police_nl)
+    bad = client.post(
+        f"/signals/{first.pk}/link/", {"reference": "S-NOTHERE", "kind": "same_person"}
+    )
+    assert bad.status_code == 400 and not SignalLink.objects.exists()
+    ok = client.post(
+        f"/signals/{first.pk}/link/", {"reference": second.reference, "kind": "same_person"}
+    )
+    assert ok.status_code == 302 and SignalLink.objects.count() == 1
+    assert page_has(client.get(f"/signals/{second.pk}/"), first.reference)
+
+
+def test_triage_and_dismiss(cora: Any, fiona: Any, police_nl: Any) -> None:
+    signal = make_signal(fiona, police_nl, acute=True)
+    coordinator = verified_client(cora)
+    queue = coordinator.get("/signals/triage/")
+    assert queue.status_code == 200 and page_has(queue, signal.reference) and csp_clean(queue)
+    assert not page_has(queue, DESCRIPTION)
+    bad = coordinator.post(
+        f"/signals/{signal.pk}/dismiss/", {"reason": "", "version": signal.version}
+    )
+    assert bad.status_code == 400
+    ok = coordinator.post(
+        f"/signals/{signal.pk}/dismiss/", {"reason": "duplicate", "version": signal.version}
+    )
+    assert ok.status_code == 302
+    assert not page_has(coordinator.get("/signals/triage/"), signal.reference)
+    frontline = verified_client(fiona).post(
+        f"/signals/{signal.pk}/dismiss/", {"reason": "duplicate", "version": 2}
+    )
+    assert frontline.status_code == 404
+
+
+def test_edit_with_a_stale_version_shows_a_conflict(
+    client: Any, fiona: Any, gert: Any, police_nl: Any
+) -> None:
+    signal = make_signal(fiona, police_nl)
+    data = {key: value for key, value in FORM.items() if key != "organisation"}
+    first = verified_client(gert).post(
+        f"/signals/{signal.pk}/edit/", {**data, "municipality": "Zeist", "version": 1}
+    )
+    assert first.status_code == 302
+    stale = client.post(
+        f"/signals/{signal.pk}/edit/", {**data, "municipality": "Baarn", "version": 1}
+    )
+    assert stale.status_code == 409
+    signal.refresh_from_db()
+    assert signal.municipality == "Zeist"
+
+
+def test_catalogue_pages(client: Any) -> None:
+    listing = client.get("/signals/catalogues/")
+    assert listing.status_code == 200
+    for catalogue_id in (
+        "nl-criminal-exploitation-minors",
+        "adult-labour-exploitation",
+        "adult-sexual-exploitation",
+        "watch-truckstop",
+    ):
+        assert page_has(listing, f"/signals/catalogues/{catalogue_id}/v1/")
+    page = client.get("/signals/catalogues/watch-truckstop/v1/")
+    assert page.status_code == 200 and page_has(page, "Housed at work") and page_has(page, "002:L")
+    assert client.get("/signals/catalogues/watch-truckstop/v9/").status_code == 404
