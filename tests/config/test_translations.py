@@ -46,3 +46,41 @@ def test_unknown_language_is_ignored(settings: Any) -> None:
     client = Client()
     client.post("/i18n/setlang/", {"language": "xx", "next": "/account/login/"})
     assert 'lang="en"' in client.get("/account/login/").content.decode()
+
+
+# Romanian and Bulgarian are offered on the public report pages only (settings.PUBLIC_LANGUAGES):
+# every string those pages can show must be translated; the staff pages fall back to English.
+PUBLIC_SOURCES = (
+    "intake/templates/public/",
+    "templates/base.html",
+    "templates/includes/",
+    "intake/forms.py",
+    "intake/validation.py",
+    "core/validation.py",
+    "intake/public_views.py",
+)
+
+
+@pytest.mark.parametrize("language", ["ro", "bg"])
+def test_public_strings_are_translated(language: str) -> None:
+    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = text.split("\n\n")[1:]
+    public = [
+        entry
+        for entry in entries
+        if any(
+            line.startswith("#:") and any(source in line for source in PUBLIC_SOURCES)
+            for line in entry.splitlines()
+        )
+    ]
+    empty = re.compile(r'^msgstr(\[\d+\])? ""\n(?!")', re.M)
+    assert len(public) > 40  # the public pages' strings were found at all
+    missing = [entry.split("msgid", 1)[1][:80] for entry in public if empty.search(entry + "\n")]
+    assert missing == []
+    assert not [entry for entry in public if "#, fuzzy" in entry]
+
+
+def test_public_and_staff_languages_are_configured(settings: Any) -> None:
+    codes = {code for code, _name in settings.LANGUAGES}
+    assert set(settings.PUBLIC_LANGUAGES) <= codes and set(settings.STAFF_LANGUAGES) <= codes
+    assert {"en", "nl", "fr", "ro", "bg"} <= set(settings.PUBLIC_LANGUAGES)

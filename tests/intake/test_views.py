@@ -187,3 +187,53 @@ def test_catalogue_pages(client: Any) -> None:
     page = client.get("/signals/catalogues/watch-truckstop/v1/")
     assert page.status_code == 200 and page_has(page, "Housed at work") and page_has(page, "002:L")
     assert client.get("/signals/catalogues/watch-truckstop/v9/").status_code == 404
+
+
+def _queries(client: Any, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_lists_take_the_same_number_of_queries_for_3_or_12_signals(
+    cora: Any, fiona: Any, police_nl: Any
+) -> None:
+    """No query per row (N+1) on the signal list and the triage queue."""
+    for _ in range(3):
+        make_signal(fiona, police_nl)
+    few = (
+        _queries(verified_client(fiona), "/signals/"),
+        _queries(verified_client(cora), "/signals/triage/"),
+    )
+    for _ in range(9):
+        make_signal(fiona, police_nl, acute=True)
+    many = (
+        _queries(verified_client(fiona), "/signals/"),
+        _queries(verified_client(cora), "/signals/triage/"),
+    )
+    assert many == few
+
+
+def test_detail_query_count_does_not_grow_with_screenings(fiona: Any, police_nl: Any) -> None:
+    from opennrm.intake import services
+
+    signal = make_signal(fiona, police_nl)
+    client = verified_client(fiona)
+    services.screening_run(
+        actor=fiona,
+        signal_id=signal.pk,
+        catalogue_id="nl-criminal-exploitation-minors",
+        observed=["entry-01"],
+    )
+    one = _queries(client, f"/signals/{signal.pk}/")
+    for _ in range(4):
+        services.screening_run(
+            actor=fiona,
+            signal_id=signal.pk,
+            catalogue_id="nl-criminal-exploitation-minors",
+            observed=["entry-02"],
+        )
+    assert _queries(client, f"/signals/{signal.pk}/") == one

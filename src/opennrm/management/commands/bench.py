@@ -38,6 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--persons", type=int, default=2000, help="persons to create")
         parser.add_argument("--events", type=int, default=5000, help="audit events to append")
         parser.add_argument("--searches", type=int, default=200, help="name searches to time")
+        parser.add_argument("--signals", type=int, default=2000, help="signals to record/screen")
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -95,6 +96,8 @@ class Command(BaseCommand):
         self._line("person_search median", statistics.median(latencies), "ms")
         self._line("person_search p95", p95, "ms")
 
+        self._signals(opts["signals"], actor, org, rng)
+
         # A new primary key in memory only: the configured key files are not touched.
         settings.OPENNRM_DATA_KEYS = [
             ("bench", secrets.token_bytes(32)),
@@ -106,6 +109,52 @@ class Command(BaseCommand):
             int(n) for n in re.findall(r"^(\d+) values re-encrypted", report.getvalue(), re.M)
         )
         self._line(f"rotate-keys ({values} values re-encrypted)", values / took, "values/s")
+
+    def _signals(self, n: int, actor: Any, org: Any, rng: random.Random) -> None:
+        """Intake: recording, screening (the scoring itself and the whole service), the queue."""
+        from opennrm.intake import catalogues, scoring, selectors, services
+
+        minors = catalogues.catalogues().get("nl-criminal-exploitation-minors")
+        assert minors is not None  # noqa: S101 (shipped with the code)
+        codes = [item.code for item in minors.indicators]
+
+        def record_all() -> list[int]:
+            return [
+                services.signal_record(
+                    actor=actor,
+                    organisation_id=org.pk,
+                    data={
+                        "description": "synthetic observation " * 8,
+                        "population": "minor",
+                        "estimated_age": rng.randint(10, 17),
+                        "forms": ["criminal_activities"],
+                        "acute": rng.random() < 0.05,
+                    },
+                ).pk
+                for _ in range(n)
+            ]
+
+        took, ids = _timed(record_all)
+        self._line("signal_record (encrypt + audit)", n / took, "signals/s")
+        took, _ = _timed(
+            lambda: [scoring.screen(minors, rng.sample(codes, 5), "minor") for _ in range(n)]
+        )
+        self._line("scoring.screen (pure, 5 indicators)", n / took, "screenings/s")
+        sample = ids[: max(1, n // 4)]
+        took, _ = _timed(
+            lambda: [
+                services.screening_run(
+                    actor=actor, signal_id=pk, catalogue_id=minors.id, observed=rng.sample(codes, 3)
+                )
+                for pk in sample
+            ]
+        )
+        self._line("screening_run (service, stored)", len(sample) / took, "screenings/s")
+        latencies = []
+        for _ in range(50):
+            took, queue = _timed(selectors.triage_queue, actor=actor)
+            latencies.append(took * 1000)
+        self._line(f"triage_queue ({len(queue)} shown) median", statistics.median(latencies), "ms")
 
     def _line(self, what: str, value: float, unit: str) -> None:
         self.stdout.write(f"{what:45s} {value:10.1f} {unit}")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from opennrm.core import context
 from opennrm.directory import demo
+from opennrm.intake import demo as intake_demo
 
 
 class Command(BaseCommand):
@@ -18,12 +19,14 @@ class Command(BaseCommand):
         token = context.set_current(context.RequestContext(channel="cli"))
         try:
             logins = demo.load()
+            signals = intake_demo.load()
         except demo.DemoRefused as exc:
             raise CommandError(f"Refused: {exc}") from exc
         finally:
             context.reset(token)
         self.stdout.write(
-            f"Demo data loaded: {len(demo.ORGANISATIONS)} organisations, {len(logins)} users."
+            f"Demo data loaded: {len(demo.ORGANISATIONS)} organisations, {len(logins)} users, "
+            f"{signals} new signals."
         )
         header = ("user name", "role", "organisation", "password", "TOTP secret (base32)")
         rows = [
