@@ -237,3 +237,31 @@ def test_detail_query_count_does_not_grow_with_screenings(fiona: Any, police_nl:
             observed=["entry-02"],
         )
     assert _queries(client, f"/signals/{signal.pk}/") == one
+
+
+def test_link_a_registered_person(
+    client: Any, fiona: Any, police_nl: Any, alice: Any, shelter_a: Any
+) -> None:
+    from opennrm.intake import services
+    from tests.cases.helpers import make_person
+
+    signal = make_signal(fiona, police_nl)
+    mine = services.signal_record(
+        actor=fiona,
+        organisation_id=police_nl.pk,
+        data={"description": "x", "population": "adult"},
+        person={"given_names": "Iva", "family_name": "Petrova"},
+    ).person
+    elsewhere = make_person(alice, shelter_a)
+    url = f"/signals/{signal.pk}/person/"
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"person_id": elsewhere.pk, "version": signal.version})
+    assert refused.status_code == 400
+    signal.refresh_from_db()
+    assert signal.person_id is None
+    ok = client.post(url, {"person_id": mine.pk, "version": signal.version})
+    assert ok.status_code == 302
+    signal.refresh_from_db()
+    assert signal.person_id == mine.pk
+    stale = client.post(url, {"person_id": mine.pk, "version": 1})
+    assert stale.status_code == 409

@@ -272,6 +272,16 @@ class LinkForm(forms.Form):
     kind = forms.ChoiceField(label=_("What do the signals share?"), choices=SignalLinkKind.choices)
 
 
+class PersonLinkForm(forms.Form):
+    person_id = forms.IntegerField(
+        label=_("Person number"),
+        min_value=1,
+        help_text=_("The number shown on the person's page, for example 42."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class DismissForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Why is no further action needed?"),

@@ -20,5 +20,6 @@ urlpatterns = [
     path("<int:pk>/screenings/<int:screening_id>/", views.screening_detail, name="screening"),
     path("<int:pk>/first-contact/", views.first_contact, name="first_contact"),
     path("<int:pk>/link/", views.signal_link, name="link"),
+    path("<int:pk>/person/", views.signal_person, name="person"),
     path("<int:pk>/dismiss/", views.signal_dismiss, name="dismiss"),
 ]

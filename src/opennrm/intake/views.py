@@ -31,6 +31,7 @@ from opennrm.intake.explain import explain
 from opennrm.intake.forms import (
     DismissForm,
     LinkForm,
+    PersonLinkForm,
     ScreeningForm,
     SignalForm,
     add_service_errors,
@@ -351,6 +352,39 @@ def signal_link(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The signals have been linked."))
                 return redirect("signals:detail", pk=pk)
     return render(request, "intake/link.html", {"signal": signal, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signal_person(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name the person of a signal: a registered person the user may see."""
+    signal = _access(request, pk, "change", record_read=False)
+    form = PersonLinkForm(
+        request.POST if request.method == "POST" else None, initial={"version": signal.version}
+    )
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                services.signal_link_person(
+                    actor=request.user,
+                    signal_id=pk,
+                    expected_version=form.cleaned_data["version"],
+                    person_id=form.cleaned_data["person_id"],
+                )
+            except NotFoundOrForbidden:
+                raise Http404 from None
+            except InvalidInput as exc:
+                add_service_errors(form, exc)
+            except ConcurrentEditError:
+                form.add_error(None, _conflict())
+                status = 409
+            else:
+                messages.success(request, _("The person has been linked to the signal."))
+                return redirect("signals:detail", pk=pk)
+    context = {"signal": signal, "form": form}
+    return render(request, "intake/person_link.html", context, status=status)
 
 
 @login_required
