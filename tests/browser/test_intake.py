@@ -162,6 +162,7 @@ def test_intake_pages_pass_axe(live_server: Any, page: Any, language: str) -> No
         f"/signals/{signal.pk}/screenings/{screening.pk}/",
         f"/signals/{signal.pk}/first-contact/?language=ar",
         f"/signals/{signal.pk}/link/",
+        f"/signals/{signal.pk}/person/",
     ]
     problems = {}
     for path in paths:

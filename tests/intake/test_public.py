@@ -159,10 +159,10 @@ def test_follow_up_attempts_are_rate_limited(centre: Any, settings: Any) -> None
 def test_public_pages_are_offered_in_five_languages(centre: Any) -> None:
     client = Client()
     for language, phrase in (
-        ("nl", "Meld"),
-        ("fr", "Signal"),
-        ("ro", "Raport"),
-        ("bg", "Сигнал"),
+        ("nl", "Een situatie anoniem melden"),
+        ("fr", "Signaler une situation de manière anonyme"),
+        ("ro", "Semnalați anonim o situație"),
+        ("bg", "Подайте анонимен сигнал"),
     ):
         client.cookies["opennrm_language"] = language
         response = client.get("/report/")
