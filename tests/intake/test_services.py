@@ -246,9 +246,10 @@ def test_coordinator_screening_moves_the_signal_out_of_the_queue(
     fiona: Any, cora: Any, police_nl: Any
 ) -> None:
     signal = make_signal(fiona, police_nl)
+    Signal.objects.filter(pk=signal.pk).update(has_new_information=True)  # a reporter added some
     services.screening_run(actor=cora, signal_id=signal.pk, catalogue_id=MINORS, observed=THREE[:1])
     signal.refresh_from_db()
-    assert signal.triage_status == "screened"
+    assert signal.triage_status == "screened" and not signal.has_new_information
 
 
 def test_dismiss_needs_a_reason_and_the_triage_role(fiona: Any, cora: Any, police_nl: Any) -> None:

@@ -339,7 +339,8 @@ def screening_run(
         fields = ["observed_indicators"]
         if locked.triage_status == TriageStatus.NEW and may_triage(actor, locked):
             locked.triage_status = TriageStatus.SCREENED
-            fields.append("triage_status")
+            locked.has_new_information = False
+            fields += ["triage_status", "has_new_information"]
         _touch(locked, fields)
         screening = Screening.objects.create(
             signal=locked,
