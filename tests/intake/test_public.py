@@ -177,3 +177,54 @@ def test_no_report_when_the_country_has_no_coordination_centre(db: Any) -> None:
     response = _report(Client())
     assert response.status_code == 400
     assert not Signal.objects.exists()
+
+
+def test_the_public_channel_keeps_hours_not_minutes_and_no_request_id(
+    centre: Any, cora: Any
+) -> None:
+    import datetime
+
+    import time_machine
+
+    moment = datetime.datetime(2026, 3, 4, 21, 47, 13, tzinfo=datetime.UTC)
+    with time_machine.travel(moment, tick=False):
+        code, pin = _receipt(
+            Client().post(
+                "/report/",
+                {"what": WHAT, "country": "NL", "minor": "unknown"},
+                REMOTE_ADDR=ADDRESS,
+                HTTP_X_REQUEST_ID="reporter-chosen-id-123",
+            )
+        )
+        assert services.public_report_add(code=code, pin=pin, text="and more")
+    signal = Signal.objects.get()
+    hour = moment.replace(minute=0, second=0)
+    assert signal.recorded_at == hour and signal.updated_at == hour
+    assert SignalAddition.objects.get().created_at == hour
+    for event in AuditEvent.objects.filter(actor_label="public"):
+        assert event.occurred_at == hour and event.request_id == "" and event.client_ip == ""
+
+
+def test_a_dismissed_report_that_gets_new_information_returns_without_its_old_reason(
+    centre: Any, cora: Any
+) -> None:
+    code, pin = _receipt(_report(Client()))
+    signal = Signal.objects.get()
+    services.signal_dismiss(
+        actor=cora, signal_id=signal.pk, expected_version=signal.version, reason="insufficient"
+    )
+    assert services.public_report_add(code=code, pin=pin, text="They are still there")
+    signal.refresh_from_db()
+    assert (signal.triage_status, signal.dismiss_reason, signal.has_new_information) == (
+        "new",
+        "",
+        True,
+    )
+
+
+def test_the_honeypot_receipt_looks_like_a_real_one(centre: Any) -> None:
+    fake_code, fake_pin = _receipt(_report(Client(), website="x"))
+    real_code, real_pin = _receipt(_report(Client()))
+    alphabet = set(services._REFERENCE_ALPHABET + "-")
+    assert set(fake_code) <= alphabet and set(real_code) <= alphabet
+    assert len(fake_code) == len(real_code) and len(fake_pin) == len(real_pin) == 6

@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opennrm.config.settings")
 application = get_wsgi_application()
+
+from opennrm.config.startup import refuse_bad_rule_files  # noqa: E402  (needs Django set up)
+
+refuse_bad_rule_files()

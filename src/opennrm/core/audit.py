@@ -89,7 +89,7 @@ def record(
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
             seq=head.seq + 1,
-            occurred_at=clock.now(),
+            occurred_at=clock.now_to_the_hour() if ctx.coarse_time else clock.now(),
             actor_id=actor.pk if actor is not None else None,
             actor_label=(actor.get_username() if actor is not None else actor_label)[:150],
             organisation_id=organisation_id,

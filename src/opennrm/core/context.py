@@ -23,6 +23,7 @@ class RequestContext:
     client_ip: str = ""
     api_token_id: int | None = None
     channel: str = "system"  # web, api, cli, system
+    coarse_time: bool = False  # audit times to the hour (the anonymous public channel)
 
 
 # RequestContext is a frozen dataclass, so sharing the default instance is safe.
@@ -47,10 +48,11 @@ def reset(token: object) -> None:
 
 @contextmanager
 def without_client_address() -> Iterator[None]:
-    """Within this block the audit trail gets no client address (the anonymous public channel
-    promises to store none)."""
+    """Within this block the audit trail gets no client address, no request id (it may come from
+    the client's own header) and times to the hour only: the anonymous public channel promises to
+    store nothing that could point to the reporter."""
     ctx = _current.get()
-    token = _current.set(RequestContext(ctx.request_id, "", ctx.api_token_id, ctx.channel))
+    token = _current.set(RequestContext("", "", ctx.api_token_id, ctx.channel, coarse_time=True))
     try:
         yield
     finally:
@@ -60,7 +62,13 @@ def without_client_address() -> Iterator[None]:
 def bind_api_token(token_id: int) -> None:
     ctx = _current.get()
     _current.set(
-        RequestContext(ctx.request_id, ctx.client_ip, api_token_id=token_id, channel="api")
+        RequestContext(
+            ctx.request_id,
+            ctx.client_ip,
+            api_token_id=token_id,
+            channel="api",
+            coarse_time=ctx.coarse_time,
+        )
     )
 
 

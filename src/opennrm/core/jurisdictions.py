@@ -20,7 +20,8 @@ from opennrm.core.rulefiles import Reader, RuleFileError, load_yaml
 SCHEMA = "opennrm.jurisdiction/1"
 FILE_NAME = re.compile(r"^[a-z]{2}\.yaml$")
 REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
-NAME_LANGUAGES = ("en", "nl", "fr")
+NAME_LANGUAGES = ("en", "nl", "fr")  # required: the staff languages
+OPTIONAL_NAME_LANGUAGES = ("ro", "bg")  # the other languages of the public pages
 
 
 def _pick(texts: dict[str, str]) -> str:
@@ -85,12 +86,22 @@ def parse_jurisdiction(path: Path) -> Jurisdiction:
         regions.append(Region(region_code, item.translated("name", NAME_LANGUAGES)))
     return Jurisdiction(
         code=code,
-        names=root.translated("name", NAME_LANGUAGES),
+        names=_names(root),
         time_zone=time_zone,
         public_reports=public_reports,
         regions=tuple(regions),
         path=str(path),
     )
+
+
+def _names(root: Reader) -> dict[str, str]:
+    names = root.mapping("name")
+    names.only(NAME_LANGUAGES + OPTIONAL_NAME_LANGUAGES)
+    return {
+        language: names.text(language)
+        for language in NAME_LANGUAGES + OPTIONAL_NAME_LANGUAGES
+        if language in NAME_LANGUAGES or names.has(language)
+    }
 
 
 def load_jurisdictions(

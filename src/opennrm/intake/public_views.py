@@ -8,8 +8,6 @@ hour (``intake.ratelimit``). Responses are never cached.
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -41,21 +39,17 @@ def report(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_bound:
         if _limited(request, "report", settings.OPENNRM_PUBLIC_REPORTS_PER_HOUR):
-            return _no_store(render(request, "public/limited.html", status=429))
+            return _no_store(render(request, "public/limited.html", {"adding": False}, status=429))
         status = 400
         if form.is_valid():
             if form.cleaned_data.get("website"):
                 # A bot filled in the hidden field: answer like a success, store nothing.
-                fake = services.PublicReceipt(
-                    code="-".join(secrets.token_hex(2).upper() for _ in range(3)),
-                    pin=f"{secrets.randbelow(10**6):06d}",
-                )
+                fake = services.fake_receipt()
                 return _no_store(render(request, "public/received.html", {"receipt": fake}))
             try:
-                with context.without_client_address():
-                    receipt = services.public_report_submit(
-                        data=form.cleaned_data, language=get_language() or "en"
-                    )
+                receipt = services.public_report_submit(
+                    data=form.cleaned_data, language=get_language() or "en"
+                )
             except InvalidInput as exc:
                 add_service_errors(form, exc)
             else:
@@ -69,18 +63,17 @@ def add(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_bound:
         if _limited(request, "followup", settings.OPENNRM_PUBLIC_FOLLOWUPS_PER_HOUR):
-            return _no_store(render(request, "public/limited.html", status=429))
+            return _no_store(render(request, "public/limited.html", {"adding": True}, status=429))
         status = 400
         if form.is_valid():
             if form.cleaned_data.get("website"):
                 return _no_store(render(request, "public/added.html"))
             try:
-                with context.without_client_address():
-                    added = services.public_report_add(
-                        code=form.cleaned_data["code"],
-                        pin=form.cleaned_data["pin"],
-                        text=form.cleaned_data["text"],
-                    )
+                added = services.public_report_add(
+                    code=form.cleaned_data["code"],
+                    pin=form.cleaned_data["pin"],
+                    text=form.cleaned_data["text"],
+                )
             except InvalidInput as exc:
                 add_service_errors(form, exc)
             else:

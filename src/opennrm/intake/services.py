@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from opennrm.core import audit, clock, crypto
+from opennrm.core import audit, clock, context, crypto
 from opennrm.core.errors import (
     ConcurrentEditError,
     InvalidInput,
@@ -161,9 +161,9 @@ def _lock(signal_id: int, expected_version: int | None) -> Signal:
     return signal
 
 
-def _touch(signal: Signal, fields: Iterable[str]) -> None:
+def _touch(signal: Signal, fields: Iterable[str], *, coarse: bool = False) -> None:
     signal.version += 1
-    signal.updated_at = clock.now()
+    signal.updated_at = clock.now_to_the_hour() if coarse else clock.now()
     signal.save(update_fields=[*fields, "version", "updated_at"])
 
 
@@ -427,6 +427,11 @@ class PublicReceipt:
     pin: str  # shown once to the reporter, stored only as a hash
 
 
+def fake_receipt() -> PublicReceipt:
+    """A receipt indistinguishable from a real one, for a bot caught by the honeypot."""
+    return PublicReceipt(code=_format_code(_random_code(12)), pin=f"{secrets.randbelow(10**6):06d}")
+
+
 def _format_code(raw: str) -> str:
     return "-".join(raw[index : index + 4] for index in range(0, len(raw), 4))
 
@@ -446,9 +451,8 @@ def coordination_centre(country: str) -> Organisation | None:
     )
 
 
-def public_report_submit(*, data: Mapping[str, Any], language: str) -> PublicReceipt:
-    """Store an anonymous report as a signal in the triage queue of the country's coordination
-    centre. Nothing about the reporter is stored; the reference code and PIN are returned once."""
+def _public_report_submit(data: Mapping[str, Any], language: str) -> PublicReceipt:
+    """``public_report_submit`` inside the anonymous context."""
     values = clean_public_report(data)
     centre = coordination_centre(values["country"])
     if centre is None:
@@ -466,7 +470,7 @@ def public_report_submit(*, data: Mapping[str, Any], language: str) -> PublicRec
     raw_code = _random_code(12)
     pin = f"{secrets.randbelow(10**6):06d}"
     # The hour, not the minute: with the web server's logs an exact time could point to a person.
-    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    now = clock.now_to_the_hour()
     with transaction.atomic():
         signal = Signal.objects.create(
             reference=_new_reference(),
@@ -498,10 +502,8 @@ def public_report_submit(*, data: Mapping[str, Any], language: str) -> PublicRec
     return PublicReceipt(code=_format_code(raw_code), pin=pin)
 
 
-def public_report_add(*, code: str, pin: str, text: str) -> bool:
-    """Add information to a public report, given its reference code and PIN. Returns False
-    (and says nothing else) for a wrong code or PIN, or while the report is locked after
-    repeated wrong PINs; the reporter never reads anything back."""
+def _public_report_add(code: str, pin: str, text: str) -> bool:
+    """``public_report_add`` inside the anonymous context."""
     errors = FieldErrors()
     cleaned = clean_text(text, "text", ADDITION_LIMIT, errors, multiline=True)
     if not cleaned and not errors.errors:
@@ -536,12 +538,13 @@ def public_report_add(*, code: str, pin: str, text: str) -> bool:
             signal=signal,
             source=SignalSource.PUBLIC,
             text=cleaned,
-            created_at=now.replace(minute=0, second=0, microsecond=0),
+            created_at=clock.now_to_the_hour(),
         )
+        # Back in the queue: what was dismissed or screened before may now need another look.
         signal.has_new_information = True
-        if signal.triage_status != TriageStatus.NEW:
-            signal.triage_status = TriageStatus.NEW
-        _touch(signal, ["has_new_information", "triage_status"])
+        signal.triage_status = TriageStatus.NEW
+        signal.dismiss_reason = ""
+        _touch(signal, ["has_new_information", "triage_status", "dismiss_reason"], coarse=True)
         audit.record_object(
             action=AuditAction.UPDATE,
             actor=None,
@@ -550,3 +553,19 @@ def public_report_add(*, code: str, pin: str, text: str) -> bool:
             detail={"channel": "public_report", "fields": ["addition"]},
         )
     return True
+
+
+def public_report_submit(*, data: Mapping[str, Any], language: str) -> PublicReceipt:
+    """Store an anonymous report as a signal in the triage queue of the country's coordination
+    centre. Nothing about the reporter is stored: no address, no request id, times to the hour
+    (also in the audit trail). The reference code and PIN are returned once."""
+    with context.without_client_address():
+        return _public_report_submit(data, language)
+
+
+def public_report_add(*, code: str, pin: str, text: str) -> bool:
+    """Add information to a public report, given its reference code and PIN. Returns False
+    (and says nothing else) for a wrong code or PIN, or while the report is locked after
+    repeated wrong PINs; the reporter never reads anything back."""
+    with context.without_client_address():
+        return _public_report_add(code, pin, text)

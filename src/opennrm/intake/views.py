@@ -27,7 +27,7 @@ from opennrm.directory import roles
 from opennrm.intake import catalogues as catalogue_rules
 from opennrm.intake import questionnaires, selectors, services
 from opennrm.intake.catalogues import Catalogue, pick
-from opennrm.intake.explain import explain
+from opennrm.intake.explain import explain, part_label
 from opennrm.intake.forms import (
     DismissForm,
     LinkForm,
@@ -447,5 +447,9 @@ def catalogue_detail(request: HttpRequest, catalogue_id: str, version: int) -> H
         ],
         "versions": catalogue_rules.catalogues().versions(catalogue.id),
         "forms": [form_label(code) for code in catalogue.forms],
+        "required_parts": "; ".join(
+            part_label(p) for p in catalogue.scoring.strong_signs_when_parts
+        ),
+        "waived_parts": "; ".join(part_label(p) for p in catalogue.scoring.not_required_for_minors),
     }
     return render(request, "intake/catalogue.html", context)
