@@ -221,7 +221,9 @@ def test_old_results_stay_reproducible_when_a_catalogue_changes(
     # Version 2 raises the strong threshold to 5: the same indicators now give weak signs...
     scoring = dataclasses.replace(original.scoring, strong_threshold=5)
     v2 = dataclasses.replace(original, version=2, scoring=scoring)
-    monkeypatch.setattr(catalogue_rules, "_loaded", catalogue_rules.CatalogueSet((original, v2)))
+    monkeypatch.setattr(
+        catalogue_rules, "catalogues", lambda: catalogue_rules.CatalogueSet((original, v2))
+    )
     second = services.screening_run(
         actor=fiona, signal_id=signal.pk, catalogue_id=MINORS, observed=THREE
     )
@@ -234,7 +236,9 @@ def test_old_results_stay_reproducible_when_a_catalogue_changes(
     changed = dataclasses.replace(
         original, scoring=dataclasses.replace(original.scoring, weak_threshold=2)
     )
-    monkeypatch.setattr(catalogue_rules, "_loaded", catalogue_rules.CatalogueSet((changed,)))
+    monkeypatch.setattr(
+        catalogue_rules, "catalogues", lambda: catalogue_rules.CatalogueSet((changed,))
+    )
     with pytest.raises(InvalidInput) as caught:
         services.screening_run(
             actor=fiona, signal_id=signal.pk, catalogue_id=MINORS, version=1, observed=THREE

@@ -7,7 +7,6 @@ app that interprets it. Loaded once per process and validated by the system chec
 from __future__ import annotations
 
 import re
-import threading
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import get_language
 
-from opennrm.core.rulefiles import Reader, RuleFileError, load_yaml
+from opennrm.core.rulefiles import LoadOnce, Reader, RuleFileError, load_yaml
 
 SCHEMA = "opennrm.jurisdiction/1"
 FILE_NAME = re.compile(r"^[a-z]{2}\.yaml$")
@@ -122,17 +121,12 @@ def load_jurisdictions(
     return found, errors
 
 
-_lock = threading.Lock()
-_loaded: dict[str, Jurisdiction] | None = None
+_loaded: LoadOnce[dict[str, Jurisdiction]] = LoadOnce(load_jurisdictions)
 
 
 def jurisdictions() -> dict[str, Jurisdiction]:
     """The valid jurisdictions by country code, loaded once per process."""
-    global _loaded
-    with _lock:
-        if _loaded is None:
-            _loaded, _errors = load_jurisdictions()
-        return _loaded
+    return _loaded.get()
 
 
 def get(code: str) -> Jurisdiction | None:
@@ -140,6 +134,4 @@ def get(code: str) -> Jurisdiction | None:
 
 
 def reset_cache() -> None:
-    global _loaded
-    with _lock:
-        _loaded = None
+    _loaded.reset()

@@ -12,9 +12,10 @@ are checked for form here, so every rule file cites the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 
@@ -266,3 +267,30 @@ class Reader:
 
 def mapping_of(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+T = TypeVar("T")
+
+
+class LoadOnce(Generic[T]):
+    """The valid content of some rule files, loaded on first use and kept for the process.
+
+    ``load`` returns the content and the list of mistakes; files with a mistake are left out (the
+    system checks and the server start-up have already refused them). ``reset`` forgets the
+    content, for tests that point the rules directory elsewhere.
+    """
+
+    def __init__(self, load: Callable[[], tuple[T, list[RuleFileError]]]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._value: T | None = None
+
+    def get(self) -> T:
+        with self._lock:
+            if self._value is None:
+                self._value, _errors = self._load()
+            return self._value
+
+    def reset(self) -> None:
+        with self._lock:
+            self._value = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from django.utils.translation import get_language
 from opennrm.core.rulefiles import (
     DEFAULT_SOURCE,
     LANGUAGE_CODE,
+    LoadOnce,
     Reader,
     RuleFileError,
     load_yaml,
@@ -457,21 +457,13 @@ def load_catalogues(
     return CatalogueSet(tuple(catalogues)), errors
 
 
-_lock = threading.Lock()
-_loaded: CatalogueSet | None = None
+_loaded: LoadOnce[CatalogueSet] = LoadOnce(load_catalogues)
 
 
 def catalogues() -> CatalogueSet:
-    """The validated catalogues, loaded once per process (a bad file is left out, and the
-    system check ``opennrm.E101`` has already refused to start)."""
-    global _loaded
-    with _lock:
-        if _loaded is None:
-            _loaded, _errors = load_catalogues()
-        return _loaded
+    """The valid catalogues, loaded once per process."""
+    return _loaded.get()
 
 
 def reset_cache() -> None:
-    global _loaded
-    with _lock:
-        _loaded = None
+    _loaded.reset()

@@ -9,12 +9,11 @@ has one too many, so a half-translated language never reaches a person.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opennrm.core.rulefiles import CODE, LANGUAGE_CODE, Reader, RuleFileError, load_yaml
+from opennrm.core.rulefiles import CODE, LANGUAGE_CODE, LoadOnce, Reader, RuleFileError, load_yaml
 
 SCHEMA = "opennrm.questionnaire/1"
 KINDS = ("yes_no", "pick_one")
@@ -192,16 +191,11 @@ def load_questionnaires(
     return found, errors
 
 
-_lock = threading.Lock()
-_loaded: dict[str, Questionnaire] | None = None
+_loaded: LoadOnce[dict[str, Questionnaire]] = LoadOnce(load_questionnaires)
 
 
 def questionnaires() -> dict[str, Questionnaire]:
-    global _loaded
-    with _lock:
-        if _loaded is None:
-            _loaded, _errors = load_questionnaires()
-        return _loaded
+    return _loaded.get()
 
 
 FIRST_CONTACT = "first-contact"
