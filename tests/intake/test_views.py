@@ -265,3 +265,21 @@ def test_link_a_registered_person(
     assert signal.person_id == mine.pk
     stale = client.post(url, {"person_id": mine.pk, "version": 1})
     assert stale.status_code == 409
+
+
+def test_a_linked_signal_of_another_organisation_shows_only_its_reference(
+    client: Any, fiona: Any, police_nl: Any, alice: Any, shelter_a: Any, cora: Any
+) -> None:
+    from opennrm.intake import services
+
+    mine = make_signal(fiona, police_nl)
+    theirs = make_signal(alice, shelter_a, description="Seen at the shelter door")
+    services.signal_link(
+        actor=cora, signal_id=mine.pk, other_reference=theirs.reference, kind="same_person"
+    )
+    page = client.get(f"/signals/{mine.pk}/")
+    assert page_has(page, theirs.reference)
+    assert not page_has(page, f'href="/signals/{theirs.pk}/"')
+    assert not page_has(page, "Seen at the shelter door")
+    coordinator = verified_client(cora).get(f"/signals/{mine.pk}/")
+    assert page_has(coordinator, f'href="/signals/{theirs.pk}/"')

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -263,10 +263,6 @@ class Reader:
 
     def _sub(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
-
-
-def mapping_of(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 T = TypeVar("T")

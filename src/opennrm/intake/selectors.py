@@ -24,7 +24,7 @@ from opennrm.core.models import AuditAction
 from opennrm.directory import roles
 from opennrm.directory.backends import countries_with_perm, organisations_with_perm
 from opennrm.directory.models import Organisation
-from opennrm.intake.models import Screening, Signal, TriageStatus
+from opennrm.intake.models import Screening, Signal, SignalLink, TriageStatus
 
 SignalAction = Literal["view", "change", "triage"]
 OBJECT_TYPE = "signal"
@@ -104,25 +104,16 @@ def triage_queue(*, actor: Any, limit: int = LIST_LIMIT) -> list[Signal]:
     return signals
 
 
-def find_signal_by_reference(*, actor: Any, reference: str) -> Signal:
-    """The signal with this reference, through the same door as ``access_signal`` (view)."""
-    reference = (reference or "").strip().upper()
-    found = Signal.objects.filter(reference=reference).values_list("pk", flat=True).first()
-    if found is None:
-        raise NotFoundOrForbidden
-    return access_signal(actor=actor, signal_id=found, action="view", record_read=False)
-
-
-def linked_signals(signal: Signal) -> list[tuple[str, Signal]]:
-    from opennrm.intake.models import SignalLink
-
+def linked_signals(*, actor: Any, signal: Signal) -> list[tuple[str, Signal, bool]]:
+    """(kind, other signal, whether the actor may open it) of every link of an opened signal.
+    Only the reference of a signal the actor may not open is shown: it is not personal data."""
     links = SignalLink.objects.filter(from_signal=signal) | SignalLink.objects.filter(
         to_signal=signal
     )
-    result: list[tuple[str, Signal]] = []
+    result: list[tuple[str, Signal, bool]] = []
     for link in links.select_related("from_signal", "to_signal").order_by("pk"):
         other = link.to_signal if link.from_signal_id == signal.pk else link.from_signal
-        result.append((link.kind, other))
+        result.append((link.kind, other, may(actor, other, "view")))
     return result
 
 

@@ -155,7 +155,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "screenings": [
             (screening, explain(screening)) for screening in selectors.screenings_of(signal)
         ],
-        "links": selectors.linked_signals(signal),
+        "links": selectors.linked_signals(actor=request.user, signal=signal),
         "additions": list(signal.additions.order_by("created_at", "pk")),
         "first_contact": first_contact,
         "can_change": selectors.may(request.user, signal, "change"),
