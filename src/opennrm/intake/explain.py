@@ -150,8 +150,8 @@ def _points_summary(result: dict[str, Any], explained: Explained) -> list[str]:
         )
         % {"count": count, "score": result["score"]},
         _(
-            "Weak signs start at %(weak)d points and strong signs at %(strong)d points, so the "
-            "result is: %(level)s."
+            "Weak signs need a score of at least %(weak)d and strong signs at least %(strong)d, so "
+            "the result is: %(level)s."
         )
         % {
             "weak": thresholds.get("weak_signs", 0),
