@@ -18,6 +18,7 @@ ALIASES = {
     ("token", "revoke"): "token_revoke",
     ("org", "create"): "org_create",
     ("user", "create"): "user_create",
+    ("role", "grant"): "role_grant",
 }
 
 

@@ -84,3 +84,65 @@ def test_account_wide_actions_need_every_organisation_of_the_user(
     forget_memberships(frank)
     assert services.user_reset_two_factor(actor=frank, organisation=shelter_b, user_id=both.pk)
     assert TOTPDevice.objects.filter(user=both).count() == 0
+
+
+@pytest.mark.django_db
+def test_the_operator_grants_a_national_role_to_a_member(
+    alice: Any, shelter_a: Any, shelter_b: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    from opennrm.core.models import AuditEvent
+
+    out = StringIO()
+    call_command(
+        "role_grant",
+        "--org",
+        "shelter-a",
+        "--username",
+        "alice",
+        "--role",
+        "coordinator",
+        stdout=out,
+    )
+    assert "coordinator" in out.getvalue()
+    assert Membership.objects.filter(
+        user=alice, organisation=shelter_a, role="coordinator", is_active=True
+    ).exists()
+    event = AuditEvent.objects.get(action="create", object_type="membership")
+    assert event.actor_label == "cli" and event.detail == {"user": alice.pk, "role": "coordinator"}
+    with pytest.raises(CommandError):  # already held
+        call_command(
+            "role_grant",
+            "--org",
+            "shelter-a",
+            "--username",
+            "alice",
+            "--role",
+            "coordinator",
+            stdout=StringIO(),
+        )
+    with pytest.raises(CommandError):  # not a member of that organisation
+        call_command(
+            "role_grant",
+            "--org",
+            "shelter-b",
+            "--username",
+            "alice",
+            "--role",
+            "auditor",
+            stdout=StringIO(),
+        )
+    with pytest.raises(CommandError):
+        call_command(
+            "role_grant",
+            "--org",
+            "shelter-a",
+            "--username",
+            "nobody",
+            "--role",
+            "auditor",
+            stdout=StringIO(),
+        )
