@@ -19,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (roles.ADD_SIGNAL, "signals:create"),
         (roles.TRIAGE_SIGNAL, "signals:triage"),
         (roles.VIEW_SIGNAL, "signals:list"),
+        (roles.VIEW_SIGNAL, "referrals:whom"),
         (roles.VIEW_PERSON, "persons:search"),
         (roles.ADD_PERSON, "persons:create"),
         (roles.MANAGE_USERS, "directory:users"),

@@ -56,7 +56,8 @@ def test_every_role_has_one_demo_user_and_sources_are_cited(db: Any) -> None:
     held = sorted(Membership.objects.filter(user__is_demo=True).values_list("role", flat=True))
     assert held == sorted(Role.values)
     assert all(entry.source for entry in demo.ORGANISATIONS)
-    assert Organisation.objects.get(slug="be-payoke").region == "Flanders"
+    payoke = Organisation.objects.get(slug="be-payoke")
+    assert (payoke.region, payoke.functions) == ("BE-VLG", ["specialised-centre"])
     assert Organisation.objects.get(slug="nl-comensha").kind == "coordination_centre"
     admin = User.objects.get(username="demo-admin")
     assert admin.has_perm(

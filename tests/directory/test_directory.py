@@ -104,11 +104,14 @@ def test_org_create_command(db: Any) -> None:
         "--country",
         "be",
         "--region",
-        "Flanders",
+        "be-vlg",
+        "--function",
+        "specialised-centre",
         stdout=out,
     )
     org = Organisation.objects.get(slug="be-payoke-test")
-    assert (org.country, org.kind, org.region) == ("BE", "shelter_ngo", "Flanders")
+    assert (org.country, org.kind, org.region) == ("BE", "shelter_ngo", "BE-VLG")
+    assert org.functions == ["specialised-centre"]
     assert AuditEvent.objects.filter(
         action="create", object_type="organisation", object_id=str(org.pk), actor_label="cli"
     ).exists()

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "opennrm.core",
     "opennrm.directory",
     "opennrm.intake",
+    "opennrm.referrals",
     "opennrm.cases",
     "opennrm",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("directory/", include("opennrm.directory.urls")),
     path("persons/", include("opennrm.cases.urls")),
     path("signals/", include("opennrm.intake.urls")),
+    path("referrals/", include("opennrm.referrals.urls")),
     path("report/", include("opennrm.intake.public_urls")),
     path("audit/", include("opennrm.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

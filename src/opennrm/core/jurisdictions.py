@@ -39,6 +39,20 @@ class Region:
 
 
 @dataclass(frozen=True)
+class Function:
+    """A body that routing rules send to (e.g. Veilig Thuis); organisations carry its code."""
+
+    code: str
+    kind: str  # an organisation kind (directory.OrganisationKind value)
+    names: dict[str, str]
+    source: str
+
+    @property
+    def name(self) -> str:
+        return _pick(self.names)
+
+
+@dataclass(frozen=True)
 class Jurisdiction:
     code: str
     names: dict[str, str]
@@ -46,6 +60,10 @@ class Jurisdiction:
     public_reports: bool
     regions: tuple[Region, ...]
     path: str
+    functions: tuple[Function, ...] = ()
+
+    def function(self, code: str) -> Function | None:
+        return next((item for item in self.functions if item.code == code), None)
 
     @property
     def name(self) -> str:
@@ -63,7 +81,7 @@ def parse_jurisdiction(path: Path) -> Jurisdiction:
     root = Reader(path, load_yaml(path))
     known = {"schema", "code", "name", "time_zone", "public_reports", "regions"}
     # Sections of later rules are validated by the apps that read them.
-    extra = {"routing", "procedures", "calendar", "retention"}
+    extra = {"functions", "routing", "procedures", "calendar", "retention"}
     root.only(known | extra)
     if root.raw("schema") != SCHEMA:
         raise root.fail("schema", f"'schema' must be {SCHEMA!r}")
@@ -90,7 +108,35 @@ def parse_jurisdiction(path: Path) -> Jurisdiction:
         public_reports=public_reports,
         regions=tuple(regions),
         path=str(path),
+        functions=_functions(root) if root.has("functions") else (),
     )
+
+
+# The organisation kinds of the directory (directory.models.OrganisationKind); core imports no app,
+# so the codes are repeated here and a test keeps the two lists equal.
+ORGANISATION_KINDS = (
+    "police", "border_police", "prosecution", "labour_inspectorate", "immigration", "municipality",
+    "child_protection", "guardianship", "shelter_ngo", "health", "education",
+    "coordination_centre", "national_rapporteur", "other",
+)  # fmt: skip
+
+
+def _functions(root: Reader) -> tuple[Function, ...]:
+    functions: list[Function] = []
+    for item in root.items("functions", allow_empty=True):
+        item.only(("code", "kind", "name", "source"))
+        code = item.code("code")
+        if any(function.code == code for function in functions):
+            raise item.fail("code", f"the function code {code!r} is used twice")
+        functions.append(
+            Function(
+                code=code,
+                kind=item.choice("kind", ORGANISATION_KINDS),
+                names=item.translated("name", NAME_LANGUAGES),
+                source=item.citation("source", allow_default=False),
+            )
+        )
+    return tuple(functions)
 
 
 def _names(root: Reader) -> dict[str, str]:

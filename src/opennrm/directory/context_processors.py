@@ -15,6 +15,7 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("home", _("Home"), None),
     ("signals:list", _("Signals"), roles.VIEW_SIGNAL),
     ("signals:triage", _("Triage"), roles.TRIAGE_SIGNAL),
+    ("referrals:whom", _("Whom to contact"), roles.VIEW_SIGNAL),
     ("persons:search", _("Persons"), roles.VIEW_PERSON),
     ("directory:organisations", _("Directory"), roles.VIEW_ORGANISATIONS),
     ("directory:users", _("Users"), roles.MANAGE_USERS),

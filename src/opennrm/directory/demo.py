@@ -45,8 +45,27 @@ class DemoOrganisation:
     kind: OrganisationKind
     country: str
     source: str
-    region: str = ""
+    region: str = ""  # ISO 3166-2; empty: the whole country
 
+
+# The routing functions (jurisdictions/<cc>.yaml, ``functions``) each demo organisation performs.
+FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "nl-police-avim": ("police-avim",),
+    "nl-utrecht": (
+        "care-coordinator",
+        "municipality-public-order",
+        "municipality-thb-chain-director",
+    ),
+    "nl-veilig-thuis": ("veilig-thuis",),
+    "nl-raad-kinderbescherming": ("child-care-protection-board",),
+    "nl-nidos": ("nidos",),
+    "nl-comensha": ("coordination-centre",),
+    "be-immigration-office": ("immigration-office",),
+    "be-payoke": ("specialised-centre",),
+    "be-pag-asa": ("specialised-centre",),
+    "be-surya": ("specialised-centre",),
+    "be-guardianship-service": ("guardianship-service",),
+}
 
 K = OrganisationKind
 ORGANISATIONS: tuple[DemoOrganisation, ...] = (
@@ -139,7 +158,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         "NL",
         f"{_MG} L72 (Task Force member); {_AP} L20-21 (regional care coordinator); "
         f"{_PR} L150 (municipal anti-trafficking coordinators)",
-        region="Utrecht",
+        region="NL-UT",
     ),
     DemoOrganisation(
         "nl-rapporteur",
@@ -189,7 +208,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         K.SHELTER_NGO,
         "BE",
         f"{_AP} L50-51 (recognised specialised centre, Flanders); {_PR} L83",
-        region="Flanders",
+        region="BE-VLG",
     ),
     DemoOrganisation(
         "be-pag-asa",
@@ -198,7 +217,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         K.SHELTER_NGO,
         "BE",
         f"{_AP} L50-51 (recognised specialised centre, Brussels); {_PR} L83",
-        region="Brussels",
+        region="BE-BRU",
     ),
     DemoOrganisation(
         "be-surya",
@@ -207,7 +226,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         K.SHELTER_NGO,
         "BE",
         f"{_AP} L50-51 (recognised specialised centre, Wallonia); {_PR} L83",
-        region="Wallonia",
+        region="BE-WAL",
     ),
     DemoOrganisation(
         "be-myria",
@@ -277,6 +296,7 @@ def _organisations() -> dict[str, Organisation]:
                 "kind": entry.kind,
                 "country": entry.country,
                 "region": entry.region,
+                "functions": list(FUNCTIONS.get(entry.slug, ())),
                 "is_active": True,
             },
         )

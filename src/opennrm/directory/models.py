@@ -34,7 +34,18 @@ class Organisation(models.Model):
     slug = models.SlugField(_("code"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
-    region = models.CharField(_("region"), max_length=100, blank=True)
+    region = models.CharField(
+        _("region"),
+        max_length=100,
+        blank=True,
+        help_text=_("ISO 3166-2 code of the region it serves; empty: the whole country"),
+    )
+    functions = models.JSONField(
+        _("functions"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of the jurisdiction's functions it performs (routing recipients)"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,6 +4,7 @@ one service or selector does the work. A missing and a forbidden signal are both
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -162,8 +163,26 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_triage": selectors.may(request.user, signal, "triage"),
         "can_see_person": request.user.has_perm(roles.VIEW_PERSON, signal),
         "dismiss_form": DismissForm(initial={"version": signal.version}),
+        "whom_query": _whom_query(signal),
     }
     return render(request, "intake/detail.html", context)
+
+
+def _whom_query(signal: Signal) -> str:
+    """The signal's categories (no personal data) for the "whom do I contact?" page."""
+    latest = (
+        signal.screenings.order_by("-performed_at", "-pk").values_list("level", flat=True).first()
+    )
+    params: list[tuple[str, str]] = [
+        ("country", signal.jurisdiction),
+        ("referrer_kind", signal.organisation.kind),
+        ("acute", "yes" if signal.acute else ""),
+        ("population", signal.population),
+        ("region", signal.region),
+        ("screening_level", latest or ""),
+        *(("forms", code) for code in signal.forms),
+    ]
+    return urlencode([(key, value) for key, value in params if value])
 
 
 def _first_contact_rows(signal: Signal, questionnaire: Any) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from opennrm.core import audit
+from opennrm.core import audit, jurisdictions
 from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
 from opennrm.core.models import AuditAction
 from opennrm.directory.models import Organisation, OrganisationKind
@@ -26,6 +26,7 @@ def organisation_create(
     country: str,
     region: str = "",
     short_name: str = "",
+    functions: list[str] | tuple[str, ...] = (),
 ) -> Organisation:
     """Add a partner organisation to the directory (operators only)."""
     if not actor.has_perm(ADD_ORGANISATION):
@@ -46,6 +47,15 @@ def organisation_create(
         errors["country"] = [_("Enter a two-letter ISO 3166-1 country code, like NL or BE.")]
     if len(region) > 100 or len(short_name) > 40:
         errors["region"] = [_("The region or short name is too long.")]
+    region = region.strip().upper()
+    rules = jurisdictions.get(country)
+    if region and rules is not None and rules.region(region) is None:
+        errors["region"] = [
+            _("Choose a region code of the country, like NL-UT, or leave it empty.")
+        ]
+    known = {function.code for function in rules.functions} if rules is not None else set()
+    if any(code not in known for code in functions):
+        errors["functions"] = [_("Choose functions defined in the country's jurisdiction file.")]
     if errors:
         raise InvalidInput(errors)
     organisation = Organisation.objects.create(
@@ -53,8 +63,9 @@ def organisation_create(
         name=name,
         kind=kind,
         country=country,
-        region=region.strip(),
+        region=region,
         short_name=short_name.strip(),
+        functions=sorted(set(functions)),
     )
     audit.record(
         action=AuditAction.CREATE,
@@ -62,6 +73,6 @@ def organisation_create(
         organisation_id=organisation.pk,
         object_type="organisation",
         object_id=organisation.pk,
-        detail={"kind": kind},
+        detail={"kind": kind, "functions": sorted(set(functions))},
     )
     return organisation

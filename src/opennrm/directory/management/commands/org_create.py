@@ -17,7 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--kind", required=True, choices=OrganisationKind.values)
         parser.add_argument("--country", required=True, help="ISO 3166-1 alpha-2, e.g. NL")
-        parser.add_argument("--region", default="")
+        parser.add_argument("--region", default="", help="ISO 3166-2 code, e.g. NL-UT")
+        parser.add_argument(
+            "--function",
+            action="append",
+            default=[],
+            dest="functions",
+            help="a routing function it performs (see the jurisdiction file); repeatable",
+        )
         parser.add_argument("--short-name", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,5 +37,6 @@ class Command(BaseCommand):
                 country=options["country"],
                 region=options["region"],
                 short_name=options["short_name"],
+                functions=options["functions"],
             )
         self.stdout.write(f"Created organisation {organisation.slug} (id {organisation.pk}).")
