@@ -30,3 +30,21 @@ def test_a_broken_catalogue_stops_the_server(tmp_path: Path, settings: Any) -> N
         refuse_bad_rule_files()
     message = str(refused.value)
     assert "opennrm.E101" in message and "watch-truckstop.v1.yaml:" in message
+
+
+def test_production_without_a_shared_cache_is_warned(settings: Any) -> None:
+    from opennrm.core.checks import check_shared_cache
+
+    settings.PRODUCTION = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [problem.id for problem in check_shared_cache()] == ["opennrm.W004"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+    assert check_shared_cache() == []
+    settings.PRODUCTION = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert check_shared_cache() == []

@@ -228,3 +228,30 @@ def test_the_honeypot_receipt_looks_like_a_real_one(centre: Any) -> None:
     alphabet = set(services._REFERENCE_ALPHABET + "-")
     assert set(fake_code) <= alphabet and set(real_code) <= alphabet
     assert len(fake_code) == len(real_code) and len(fake_pin) == len(real_pin) == 6
+
+
+def _redis_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379 (OPENNRM_CACHE_URL)")
+def test_the_rate_limit_works_on_a_shared_redis_cache(settings: Any) -> None:
+    from opennrm.intake import ratelimit
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"opennrm-test-{id(settings)}",
+        }
+    }
+    cache.clear()
+    assert [ratelimit.hit("test", ADDRESS, 2) for _ in range(3)] == [True, True, False]
+    assert ratelimit.hit("test", "198.51.100.4", 2)
+    cache.clear()

@@ -26,3 +26,20 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if "argon2" not in settings.PASSWORD_HASHERS[0].lower():
         problems.append(Warning("The first password hasher is not Argon2.", id="opennrm.W003"))
     return problems
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Rate limits (the public report form) count in the cache: a per-process cache lets every
+    server process count alone, so a production instance needs a shared one."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if getattr(settings, "PRODUCTION", False) and backend.endswith("LocMemCache"):
+        return [
+            Warning(
+                "The cache is local to each server process, so rate limits multiply by the "
+                "number of processes.",
+                hint="Set OPENNRM_CACHE_URL to a shared Redis, e.g. redis://127.0.0.1:6379/0",
+                id="opennrm.W004",
+            )
+        ]
+    return []
