@@ -17,6 +17,7 @@ ALIASES = {
     ("token", "create"): "token_create",
     ("token", "revoke"): "token_revoke",
     ("org", "create"): "org_create",
+    ("org", "update"): "org_update",
     ("user", "create"): "user_create",
     ("role", "grant"): "role_grant",
 }

@@ -220,3 +220,34 @@ def test_core_knows_the_same_organisation_kinds_as_the_directory() -> None:
     from opennrm.directory.models import OrganisationKind
 
     assert list(ORGANISATION_KINDS) == list(OrganisationKind.values)
+
+
+def test_the_operator_changes_region_and_functions(db: Any) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    from opennrm.core.models import AuditEvent
+    from opennrm.directory.models import Organisation
+
+    factories.organisation("vt", kind="child_protection", country="NL")
+    out = StringIO()
+    call_command(
+        "org_update", "--slug", "vt", "--region", "nl-ut", "--function", "veilig-thuis", stdout=out
+    )
+    vt = Organisation.objects.get(slug="vt")
+    assert (vt.region, vt.functions) == ("NL-UT", ["veilig-thuis"])
+    assert "veilig-thuis" in out.getvalue()
+    assert AuditEvent.objects.get(action="update", object_type="organisation").detail["fields"] == [
+        "region",
+        "functions",
+    ]
+    with pytest.raises(
+        CommandError
+    ):  # police work is not a child-protection organisation's function
+        call_command("org_update", "--slug", "vt", "--function", "police-avim", stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("org_update", "--slug", "nowhere", "--region", "", stdout=StringIO())
+    call_command("org_update", "--slug", "vt", "--region", "", "--no-functions", stdout=StringIO())
+    vt.refresh_from_db()
+    assert (vt.region, vt.functions) == ("", [])

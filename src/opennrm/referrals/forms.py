@@ -34,7 +34,9 @@ def _yes_no(value: str) -> bool | None:
 class WhomForm(django_forms.Form):
     country = django_forms.ChoiceField(label=_("Country"))
     referrer_kind = django_forms.ChoiceField(
-        label=_("Where do you work?"), choices=OrganisationKind.choices, required=False
+        label=_("Where do you work?"),
+        choices=[("", _("Not known")), *OrganisationKind.choices],
+        required=False,
     )
     acute = django_forms.ChoiceField(
         label=_("Is someone's life or liberty in acute danger?"),

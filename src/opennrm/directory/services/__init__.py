@@ -17,7 +17,11 @@ from opennrm.directory.services.auth import (
     recovery_codes_regenerate,
     totp_device_confirm,
 )
-from opennrm.directory.services.organisations import ADD_ORGANISATION, organisation_create
+from opennrm.directory.services.organisations import (
+    ADD_ORGANISATION,
+    organisation_create,
+    organisation_update,
+)
 from opennrm.directory.services.tokens import (
     TOKEN_MAX_DAYS,
     api_token_create,
@@ -49,6 +53,7 @@ __all__ = [
     "membership_grant",
     "membership_revoke",
     "organisation_create",
+    "organisation_update",
     "otp_failure_record",
     "recovery_code_used",
     "recovery_codes_regenerate",
