@@ -37,6 +37,14 @@ def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["tests.conftest.FastArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rate-limit counters live in the cache: each test starts without any."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def shelter_a(db: Any) -> Any:
     return factories.organisation("shelter-a", kind="shelter_ngo", country="NL")

@@ -416,3 +416,21 @@ def test_an_administrator_cannot_create_a_service_account(erin: Any, shelter_a: 
             service_account=True,
         )
     assert not User.objects.filter(username="svc-sneaky").exists()
+
+
+@pytest.mark.django_db
+def test_a_flood_of_bad_tokens_cannot_fill_the_audit_trail(settings: Any) -> None:
+    settings.OPENNRM_REJECTED_TOKENS_AUDITED_PER_HOUR = 3
+    client = Client()
+    for _ in range(10):
+        response = client.get(
+            "/api/v1/signals/", **bearer("onrm_0123456789_" + "x" * 30), REMOTE_ADDR="203.0.113.5"
+        )
+        assert response.status_code == 401
+    events = AuditEvent.objects.filter(action="token_rejected").order_by("seq")
+    assert events.count() == 4  # three, and one saying that further ones go unrecorded
+    assert events.last().detail == {"further_rejections_unrecorded_this_hour": True}
+    other = Client().get(
+        "/api/v1/signals/", **bearer("onrm_0123456789_" + "y" * 30), REMOTE_ADDR="198.51.100.7"
+    )
+    assert other.status_code == 401 and rejected() == 5  # another client is recorded

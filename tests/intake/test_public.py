@@ -242,7 +242,7 @@ def _redis_answers() -> bool:
 
 @pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379 (OPENNRM_CACHE_URL)")
 def test_the_rate_limit_works_on_a_shared_redis_cache(settings: Any) -> None:
-    from opennrm.intake import ratelimit
+    from opennrm.core import ratelimit
 
     settings.CACHES = {
         "default": {

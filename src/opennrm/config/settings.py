@@ -232,6 +232,10 @@ OPENNRM_RULES_DIR = Path(ENV.get("OPENNRM_RULES_DIR", str(PACKAGE_DIR / "jurisdi
 # recognised by a keyed hash of its address, held only in the cache for the hour.
 OPENNRM_PUBLIC_REPORTS_PER_HOUR = env_int(ENV, "OPENNRM_PUBLIC_REPORTS_PER_HOUR", 5, minimum=1)
 OPENNRM_PUBLIC_FOLLOWUPS_PER_HOUR = env_int(ENV, "OPENNRM_PUBLIC_FOLLOWUPS_PER_HOUR", 10, minimum=1)
+# Rejected API tokens audited per client per hour (beyond it one marker event, then none).
+OPENNRM_REJECTED_TOKENS_AUDITED_PER_HOUR = env_int(
+    ENV, "OPENNRM_REJECTED_TOKENS_AUDITED_PER_HOUR", 20, minimum=1
+)
 _cache_url = ENV.get("OPENNRM_CACHE_URL", "")
 if _cache_url and not _cache_url.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("OPENNRM_CACHE_URL must be a redis:// or rediss:// URL")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from opennrm.core import audit, clock, context
+from opennrm.core import audit, clock, context, ratelimit
 from opennrm.core.models import AuditAction
 from opennrm.directory import twofactor
 from opennrm.directory.models import ApiToken
@@ -61,15 +61,27 @@ def authenticate_token(raw: str) -> ApiToken | None:
         and token.organisation.is_active
     )
     if not usable or token is None:
-        audit.record(
-            action=AuditAction.TOKEN_REJECTED,
-            actor_label="api client",
-            object_type="apitoken",
-            object_id=token.pk if token is not None else "",
-        )
+        _audit_rejection(token)
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def _audit_rejection(token: ApiToken | None) -> None:
+    """Audit a rejected token, at most ``OPENNRM_REJECTED_TOKENS_AUDITED_PER_HOUR`` times per
+    client and hour; the first one over the limit says that further ones go unrecorded, so a
+    flood of bad tokens cannot fill the audit trail."""
+    limit = settings.OPENNRM_REJECTED_TOKENS_AUDITED_PER_HOUR
+    count = ratelimit.attempts("token_rejected", context.current().client_ip)
+    if count > limit + 1:
+        return
+    audit.record(
+        action=AuditAction.TOKEN_REJECTED,
+        actor_label="api client",
+        object_type="apitoken",
+        object_id=token.pk if token is not None else "",
+        detail={"further_rejections_unrecorded_this_hour": True} if count > limit else None,
+    )
 
 
 class TokenAuth(HttpBearer):

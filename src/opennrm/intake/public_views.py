@@ -15,9 +15,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from opennrm.core import context
+from opennrm.core import context, ratelimit
 from opennrm.core.errors import InvalidInput
-from opennrm.intake import ratelimit, services
+from opennrm.intake import services
 from opennrm.intake.forms import PublicAdditionForm, PublicReportForm, add_service_errors
 
 
