@@ -283,3 +283,30 @@ def test_a_linked_signal_of_another_organisation_shows_only_its_reference(
     assert not page_has(page, "Seen at the shelter door")
     coordinator = verified_client(cora).get(f"/signals/{mine.pk}/")
     assert page_has(coordinator, f'href="/signals/{theirs.pk}/"')
+
+
+def test_find_a_person_by_name_and_link_from_the_results(
+    client: Any, fiona: Any, police_nl: Any, alice: Any, shelter_a: Any
+) -> None:
+    from opennrm.intake import services
+    from tests.cases.helpers import make_person
+
+    signal = make_signal(fiona, police_nl)
+    mine = services.signal_record(
+        actor=fiona,
+        organisation_id=police_nl.pk,
+        data={"description": "x", "population": "adult"},
+        person={"given_names": "Iva", "family_name": "Petrova"},
+    ).person
+    make_person(alice, shelter_a, given_names="Iva", family_name="Petrova")  # not fiona's to see
+    url = f"/signals/{signal.pk}/person/"
+    found = client.post(url, {"action": "find", "name": "petrova"})
+    assert found.status_code == 200 and csp_clean(found)
+    assert page_has(found, f'name="person_id" value="{mine.pk}"')
+    assert found.content.decode().count('name="person_id" value="') == 1
+    empty = client.post(url, {"action": "find", "name": "", "date_of_birth": ""})
+    assert empty.status_code == 400
+    linked = client.post(url, {"person_id": mine.pk, "version": signal.version})
+    assert linked.status_code == 302
+    signal.refresh_from_db()
+    assert signal.person_id == mine.pk

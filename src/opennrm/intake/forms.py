@@ -282,6 +282,13 @@ class PersonLinkForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class PersonFindForm(forms.Form):
+    name = _text(_("Name"), max_length=200, help_text=_("Every word you enter must match."))
+    date_of_birth = forms.CharField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class DismissForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Why is no further action needed?"),

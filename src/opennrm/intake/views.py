@@ -32,6 +32,7 @@ from opennrm.intake.explain import explain, part_label
 from opennrm.intake.forms import (
     DismissForm,
     LinkForm,
+    PersonFindForm,
     PersonLinkForm,
     ScreeningForm,
     SignalForm,
@@ -39,6 +40,7 @@ from opennrm.intake.forms import (
     initial_of,
 )
 from opennrm.intake.models import Screening, Signal
+from opennrm.intake.ports import persons
 from opennrm.intake.selectors import SignalAction
 
 
@@ -375,13 +377,29 @@ def signal_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()  # names searched for are personal data
 def signal_person(request: HttpRequest, pk: int) -> HttpResponse:
-    """Name the person of a signal: a registered person the user may see."""
+    """Name the person of a signal: a registered person the user may see, found by name and
+    date of birth (posted, never in the URL) or given by number."""
     signal = _access(request, pk, "change", record_read=False)
+    finding = request.method == "POST" and request.POST.get("action") == "find"
+    find_form = PersonFindForm(request.POST if finding else None)
+    found: list[tuple[int, str]] | None = None
     form = PersonLinkForm(
-        request.POST if request.method == "POST" else None, initial={"version": signal.version}
+        request.POST if request.method == "POST" and not finding else None,
+        initial={"version": signal.version},
     )
     status = 200
+    if finding and find_form.is_valid():
+        try:
+            found = persons().search(
+                actor=request.user,
+                name=find_form.cleaned_data["name"],
+                date_of_birth=find_form.cleaned_data["date_of_birth"],
+            )
+        except InvalidInput as exc:
+            add_service_errors(find_form, exc)
+            status = 400
     if form.is_bound:
         status = 400
         if form.is_valid():
@@ -402,7 +420,7 @@ def signal_person(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The person has been linked to the signal."))
                 return redirect("signals:detail", pk=pk)
-    context = {"signal": signal, "form": form}
+    context = {"signal": signal, "form": form, "find_form": find_form, "found": found}
     return render(request, "intake/person_link.html", context, status=status)
 
 
