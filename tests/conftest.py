@@ -86,6 +86,17 @@ def dave(rapporteur: Any) -> Any:
 
 
 @pytest.fixture
+def police_nl(db: Any) -> Any:
+    return factories.organisation("police-nl", kind="police", country="NL")
+
+
+@pytest.fixture
+def fiona(police_nl: Any) -> Any:
+    """Front-line professional at the Dutch police: records signals."""
+    return factories.user("fiona", police_nl, "frontline")
+
+
+@pytest.fixture
 def erin(shelter_a: Any) -> Any:
     return factories.user("erin", shelter_a, "administrator")
 

@@ -1,6 +1,6 @@
 """Personas of the intake tests, on top of those in ``tests/conftest.py``.
 
-- ``fiona``: front-line professional at Police NL (records signals)
+- ``fiona`` (front-line at ``police_nl``, in ``tests/conftest.py``)
 - ``gert``: front-line professional at Police NL too (same organisation)
 - ``cora``: coordinator at the NL coordination centre (``centre``): triages every NL signal
 - ``bram``: coordinator at the BE coordination centre: triages BE signals only
@@ -17,18 +17,8 @@ from tests import factories
 
 
 @pytest.fixture
-def police_nl(db: Any) -> Any:
-    return factories.organisation("police-nl", kind="police", country="NL")
-
-
-@pytest.fixture
 def centre_be(db: Any) -> Any:
     return factories.organisation("centre-be", kind="coordination_centre", country="BE")
-
-
-@pytest.fixture
-def fiona(police_nl: Any) -> Any:
-    return factories.user("fiona", police_nl, "frontline")
 
 
 @pytest.fixture

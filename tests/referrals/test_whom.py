@@ -4,25 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.cases.helpers import csp_clean, page_has
 from tests.conftest import verified_client
 from tests.intake.helpers import make_signal
-
-
-@pytest.fixture
-def police_nl(db: Any) -> Any:
-    from tests import factories
-
-    return factories.organisation("police-nl", kind="police", country="NL")
-
-
-@pytest.fixture
-def fiona(police_nl: Any) -> Any:
-    from tests import factories
-
-    return factories.user("fiona", police_nl, "frontline")
 
 
 def test_the_form_starts_from_the_users_organisation(fiona: Any) -> None:

@@ -179,3 +179,13 @@ def tokens_of_organisation(*, actor: Any, organisation: Organisation) -> QuerySe
 
 def token_expired(token: ApiToken) -> bool:
     return token.expires_at is not None and token.expires_at <= clock.now()
+
+
+def coordination_centre(*, country: str) -> Organisation | None:
+    """The country's coordination centre: it receives public reports and stands in for any routing
+    recipient nobody performs. With several, the first registered."""
+    return (
+        Organisation.objects.filter(kind="coordination_centre", country=country, is_active=True)
+        .order_by("pk")
+        .first()
+    )

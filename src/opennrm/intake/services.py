@@ -30,7 +30,8 @@ from opennrm.core.models import AuditAction
 from opennrm.core.taxonomies import Population
 from opennrm.core.validation import FieldErrors, clean_text
 from opennrm.directory import roles
-from opennrm.directory.models import Organisation, OrganisationKind
+from opennrm.directory import selectors as directory_selectors
+from opennrm.directory.models import Organisation
 from opennrm.intake import catalogues as catalogue_rules
 from opennrm.intake.catalogues import Catalogue
 from opennrm.intake.models import (
@@ -440,21 +441,10 @@ def _normalise_code(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
-def coordination_centre(country: str) -> Organisation | None:
-    """The organisation whose queue receives the country's public reports."""
-    return (
-        Organisation.objects.filter(
-            kind=OrganisationKind.COORDINATION_CENTRE, country=country, is_active=True
-        )
-        .order_by("pk")
-        .first()
-    )
-
-
 def _public_report_submit(data: Mapping[str, Any], language: str) -> PublicReceipt:
     """``public_report_submit`` inside the anonymous context."""
     values = clean_public_report(data)
-    centre = coordination_centre(values["country"])
+    centre = directory_selectors.coordination_centre(country=values["country"])
     if centre is None:
         raise InvalidInput({"country": [_("Reports for this country cannot be received yet.")]})
     parts = [

@@ -26,6 +26,7 @@ from opennrm.core import jurisdictions as jurisdiction_rules
 from opennrm.core.jurisdictions import NAME_LANGUAGES, Function, Jurisdiction
 from opennrm.core.rulefiles import LoadOnce, Reader, RuleFileError, load_yaml
 from opennrm.core.taxonomies import EXPLOITATION_FORM_CODES
+from opennrm.directory import selectors as directory_selectors
 from opennrm.directory.models import Organisation, OrganisationKind
 
 POPULATIONS = ("adult", "minor", "unknown")
@@ -239,16 +240,6 @@ class Answer:
     notes: list[str] = field(default_factory=list)
 
 
-def coordination_centre(country: str) -> Organisation | None:
-    return (
-        Organisation.objects.filter(
-            kind=OrganisationKind.COORDINATION_CENTRE, country=country, is_active=True
-        )
-        .order_by("pk")
-        .first()
-    )
-
-
 def resolve(function: Function, country: str, region: str) -> Organisation | None:
     """The active organisation performing ``function``: in ``region`` first, else nationwide."""
     candidates = _performing(function.code, country)
@@ -270,7 +261,7 @@ def advise(situation: Situation) -> Answer:
     """Every applicable rule with its recipients resolved to organisations of the directory."""
     routing = routings().get(situation.country)
     jurisdiction = jurisdiction_rules.get(situation.country)
-    centre = coordination_centre(situation.country)
+    centre = directory_selectors.coordination_centre(country=situation.country)
     if routing is None or jurisdiction is None:
         return Answer(coordination_centre=centre, routing_defined=False)
     unknown_region = bool(situation.region) and jurisdiction.region(situation.region) is None
