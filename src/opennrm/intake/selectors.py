@@ -110,11 +110,20 @@ def linked_signals(*, actor: Any, signal: Signal) -> list[tuple[str, Signal, boo
     links = SignalLink.objects.filter(from_signal=signal) | SignalLink.objects.filter(
         to_signal=signal
     )
-    result: list[tuple[str, Signal, bool]] = []
-    for link in links.select_related("from_signal", "to_signal").order_by("pk"):
-        other = link.to_signal if link.from_signal_id == signal.pk else link.from_signal
-        result.append((link.kind, other, may(actor, other, "view")))
-    return result
+    pairs = [
+        (kind, to_id if from_id == signal.pk else from_id)
+        for kind, from_id, to_id in links.order_by("pk").values_list(
+            "kind", "from_signal_id", "to_signal_id"
+        )
+    ]
+    # Only what the page shows and the permission check needs: no protected field is loaded
+    # (and so none decrypted) for a signal the actor may not open.
+    others = Signal.objects.only("pk", "reference", "organisation_id", "jurisdiction").in_bulk(
+        [other_id for _kind, other_id in pairs]
+    )
+    return [
+        (kind, others[other_id], may(actor, others[other_id], "view")) for kind, other_id in pairs
+    ]
 
 
 def screenings_of(signal: Signal) -> list[Screening]:
