@@ -206,3 +206,34 @@ def test_keygen_prints_a_usable_key() -> None:
     out = StringIO()
     call_command("keygen", "--index", stdout=out, stderr=StringIO())
     assert len(parse_index_key("OPENNRM_INDEX_KEY", out.getvalue().strip())) == 32
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_half_way_has_audited_every_batch_it_committed(
+    settings: Any, under_key_a: Any, monkeypatch: Any
+) -> None:
+    settings.OPENNRM_DATA_KEYS = [KEY_B, KEY_A]
+    real_encrypt = crypto.encrypt
+    calls = {"n": 0}
+
+    def failing_encrypt(*args: Any, **kwargs: Any) -> str:
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise RuntimeError("power cut")
+        return real_encrypt(*args, **kwargs)
+
+    monkeypatch.setattr(crypto, "encrypt", failing_encrypt)
+    with pytest.raises(RuntimeError):
+        run("--batch-size", "2")
+    monkeypatch.setattr(crypto, "encrypt", real_encrypt)
+    assert not AuditEvent.objects.filter(action="key_rotation").exists()
+    batches = AuditEvent.objects.filter(action="key_rotation_batch")
+    audited = sum(event.detail["reencrypted"] for event in batches)
+    under_b = sum(
+        1
+        for field in ENCRYPTED
+        for value in raw_values(Person, field).values()
+        if value is not None and crypto.key_id_of(value) == "keyb"
+    )
+    assert audited == under_b == 6  # three batches of two committed, the fourth rolled back
+    assert all(event.detail["primary_key_id"] == "keyb" for event in batches)

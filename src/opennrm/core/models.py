@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     RECOVERY_CODE_USED = "recovery_used", _("recovery code used")
     DENIED = "denied", _("permission denied")
     KEY_ROTATION = "key_rotation", _("key rotation")
+    KEY_ROTATION_BATCH = "key_rotation_batch", _("key rotation batch")
     TOKEN_CREATE = "token_create", _("API token created")
     TOKEN_REVOKE = "token_revoke", _("API token revoked")
     TOKEN_USE = "token_use", _("API token used")

@@ -181,6 +181,7 @@ class Command(BaseCommand):
             while True:
                 with transaction.atomic(), connection.cursor() as cursor:
                     rows = self._fetch(cursor, sql, after, batch_size)
+                    in_batch = 0
                     for pk, stored in rows:
                         try:
                             old_id = crypto.key_id_of(stored)
@@ -191,8 +192,21 @@ class Command(BaseCommand):
                         fresh = crypto.encrypt(plaintext, aad=aad, ring=ring)
                         cursor.execute(sql.swap, [fresh, pk, stored])
                         if cursor.rowcount == 1:
-                            done[column.label] += 1
+                            in_batch += 1
                             old_ids.add(old_id)
+                    if in_batch:
+                        # In the batch's own transaction: a run stopped half-way leaves an
+                        # event for every batch it committed.
+                        audit.record(
+                            action=AuditAction.KEY_ROTATION_BATCH,
+                            actor_label="opennrm rotate-keys",
+                            detail={
+                                "primary_key_id": ring.primary_id,
+                                "column": column.label,
+                                "reencrypted": in_batch,
+                            },
+                        )
+                    done[column.label] += in_batch
                 if len(rows) < batch_size:
                     break
                 after = rows[-1][0]
