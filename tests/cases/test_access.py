@@ -184,3 +184,13 @@ def test_api_token_is_confined_to_its_organisation(
     in_a = Client(HTTP_AUTHORIZATION=f"Bearer {api_token(both, shelter_a)}")
     assert in_b.get(f"/api/v1/persons/{person.pk}").status_code == 404
     assert in_a.get(f"/api/v1/persons/{person.pk}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_missing_person_is_audited_like_a_refused_one(alice: Any) -> None:
+    from opennrm.core.models import AuditEvent
+
+    with pytest.raises(NotFoundOrForbidden):
+        selectors.access_person(actor=alice, person_id=987654, action="view")
+    event = AuditEvent.objects.get(action="denied", object_id="987654")
+    assert (event.object_type, event.organisation_id, event.actor_id) == ("person", None, alice.pk)

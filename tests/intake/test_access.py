@@ -116,3 +116,10 @@ def test_analysts_have_no_signal_pages(dave: Any) -> None:
     assert client.get("/signals/").status_code == 403
     assert client.get("/signals/triage/").status_code == 403
     assert client.get("/signals/new/").status_code == 403
+
+
+def test_a_missing_signal_is_audited_like_a_refused_one(fiona: Any, signal: Any) -> None:
+    with pytest.raises(NotFoundOrForbidden):
+        selectors.access_signal(actor=fiona, signal_id=signal.pk + 99, action="view")
+    event = AuditEvent.objects.get(action="denied", object_id=str(signal.pk + 99))
+    assert (event.object_type, event.organisation_id, event.actor_id) == ("signal", None, fiona.pk)

@@ -73,6 +73,15 @@ def access_person(
         raise NotFoundOrForbidden
     person = Person.objects.select_related("organisation").filter(pk=pk).first()
     if person is None:
+        # Audited like a refusal, so that a missing and a forbidden person cost the same time.
+        audit.record(
+            action=AuditAction.DENIED,
+            actor=actor,
+            object_type=OBJECT_TYPE,
+            object_id=pk,
+            purpose=purpose,
+            detail={"action": action},
+        )
         raise NotFoundOrForbidden
     if not actor.has_perm(perm, person):
         audit.record_object(

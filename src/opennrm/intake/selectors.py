@@ -58,6 +58,14 @@ def access_signal(
         raise NotFoundOrForbidden
     signal = Signal.objects.select_related("organisation", "observer").filter(pk=pk).first()
     if signal is None:
+        # Audited like a refusal, so that a missing and a forbidden signal cost the same time.
+        audit.record(
+            action=AuditAction.DENIED,
+            actor=actor,
+            object_type=OBJECT_TYPE,
+            object_id=pk,
+            detail={"action": action},
+        )
         raise NotFoundOrForbidden
     if not may(actor, signal, action):
         audit.record_object(
