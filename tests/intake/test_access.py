@@ -123,3 +123,15 @@ def test_a_missing_signal_is_audited_like_a_refused_one(fiona: Any, signal: Any)
         selectors.access_signal(actor=fiona, signal_id=signal.pk + 99, action="view")
     event = AuditEvent.objects.get(action="denied", object_id=str(signal.pk + 99))
     assert (event.object_type, event.organisation_id, event.actor_id) == ("signal", None, fiona.pk)
+
+
+def test_a_coordinator_outside_a_coordination_centre_triages_nothing(
+    signal: Any, shelter_a: Any
+) -> None:
+    from tests import factories
+
+    elsewhere = factories.user("cas", shelter_a, "coordinator")  # a shelter, not the centre
+    assert not selectors.may(elsewhere, signal, "triage")
+    assert selectors.triage_queue(actor=elsewhere) == []
+    with pytest.raises(NotFoundOrForbidden):
+        selectors.access_signal(actor=elsewhere, signal_id=signal.pk, action="view")

@@ -38,7 +38,10 @@ _COUNTRIES = "_opennrm_country_cache"
 
 
 def countries_with_perm(user: Any, perm: str) -> set[str]:
-    """Countries of the organisations in which the user holds a role granting ``perm``."""
+    """Countries of the coordination centres in which the user holds a role granting ``perm``.
+
+    A jurisdiction-wide permission reaches a whole country, so only a role held at the country's
+    coordination centre grants it: a coordinator registered at a shelter triages nothing."""
     cache: dict[str, set[str]] | None = getattr(user, _COUNTRIES, None)
     if cache is None:
         cache = {}
@@ -48,7 +51,9 @@ def countries_with_perm(user: Any, perm: str) -> set[str]:
 
         organisations = organisations_with_perm(user, perm)
         cache[perm] = set(
-            Organisation.objects.filter(pk__in=organisations).values_list("country", flat=True)
+            Organisation.objects.filter(
+                pk__in=organisations, kind="coordination_centre"
+            ).values_list("country", flat=True)
         )
     return cache[perm]
 
