@@ -126,6 +126,12 @@ def test_invalid_input_is_422_with_field_errors_and_saves_nothing(
         {"organisation_id": police_nl.pk, **signal_data(description="x" * 5001)},
     )
     assert too_long.status_code == 422
+    misspelt = _post(
+        client,
+        SIGNALS,
+        {"organisation_id": police_nl.pk, **signal_data(), "nationalty": "non_eu"},
+    )
+    assert misspelt.status_code == 422  # an unknown key is refused, not silently dropped
     assert Signal.objects.count() == before
     assert events("create", object_type="signal") == 0
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from opennrm.core.errors import NotFoundOrForbidden
 from opennrm.intake import catalogues as catalogue_rules
@@ -51,6 +52,8 @@ class Invalid(Schema):
 class PersonRefIn(Schema):
     """Either ``id`` of a person you may see, or the names and date of birth of a new person."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not silently lost
+
     id: int | None = Field(None, ge=1, le=MAX_ID)
     given_names: str = Field("", max_length=200)
     family_name: str = Field("", max_length=200)
@@ -58,6 +61,7 @@ class PersonRefIn(Schema):
 
 
 class SignalIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     organisation_id: int = Field(..., ge=1, le=MAX_ID, description="Your organisation")
     observed_at: datetime.datetime | None = Field(None, description="When it was observed")
     region: str = Field("", max_length=10, description="Region code of the jurisdiction")
@@ -79,6 +83,7 @@ class SignalIn(Schema):
 
 
 class ScreeningIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     catalogue_id: str = Field(..., max_length=64)
     version: int | None = Field(None, ge=1, le=999999, description="Newest version if omitted")
     observed: list[str] = Field(
