@@ -138,3 +138,15 @@ def test_an_unknown_region_falls_back_to_the_coordination_centre(directory: Any)
     )
     centres = [item for item in answer.advice if item.rule.id == "art-61-2-specialised-centre"]
     assert [r.organisation for r in centres[0].recipients] == [centre]
+
+
+def test_advice_takes_the_same_queries_however_many_rules_apply(directory: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one_rule:
+        assert len(routing.advise(Situation("NL", acute=True)).advice) == 1
+    many = Situation("NL", acute=True, referrer_kind="police", population="minor")
+    with CaptureQueriesContext(connection) as three_rules:
+        assert len(routing.advise(many).advice) == 4
+    assert len(three_rules) == len(one_rule) == 2  # the coordination centre, the organisations

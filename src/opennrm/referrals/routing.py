@@ -17,10 +17,8 @@ marked ``default``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-
-from django.db.models import Q
 
 from opennrm.core import jurisdictions as jurisdiction_rules
 from opennrm.core.jurisdictions import NAME_LANGUAGES, Function, Jurisdiction
@@ -237,24 +235,18 @@ class Answer:
     coordination_centre: Organisation | None = None
     unknown_region: bool = False
     routing_defined: bool = True
-    notes: list[str] = field(default_factory=list)
 
 
-def resolve(function: Function, country: str, region: str) -> Organisation | None:
-    """The active organisation performing ``function``: in ``region`` first, else nationwide."""
-    candidates = _performing(function.code, country)
+def resolve(
+    function: Function, region: str, organisations: list[Organisation]
+) -> Organisation | None:
+    """Among the country's active ``organisations``, the one performing ``function``: in
+    ``region`` first, else one serving the whole country."""
+    candidates = [org for org in organisations if function.code in (org.functions or [])]
     regional = [org for org in candidates if region and org.region == region]
     national = [org for org in candidates if not org.region]
     chosen = regional or national
     return chosen[0] if chosen else None
-
-
-def _performing(code: str, country: str) -> list[Organisation]:
-    # JSON "contains" differs between SQLite and PostgreSQL; the directory is small, so filter here.
-    organisations = Organisation.objects.filter(Q(country=country) & Q(is_active=True)).order_by(
-        "pk"
-    )
-    return [org for org in organisations if code in (org.functions or [])]
 
 
 def advise(situation: Situation) -> Answer:
@@ -265,6 +257,11 @@ def advise(situation: Situation) -> Answer:
     if routing is None or jurisdiction is None:
         return Answer(coordination_centre=centre, routing_defined=False)
     unknown_region = bool(situation.region) and jurisdiction.region(situation.region) is None
+    # One query for every rule and recipient (JSON "contains" differs between SQLite and
+    # PostgreSQL, and a country's directory is small, so the functions are matched here).
+    organisations = list(
+        Organisation.objects.filter(country=situation.country, is_active=True).order_by("pk")
+    )
     advice = []
     for rule in routing.rules:
         if not rule.matches(situation):
@@ -273,7 +270,7 @@ def advise(situation: Situation) -> Answer:
         for code in rule.recipients:
             function = jurisdiction.function(code)
             assert function is not None  # noqa: S101 (validated when the file was loaded)
-            organisation = resolve(function, situation.country, situation.region)
+            organisation = resolve(function, situation.region, organisations)
             recipients.append(
                 Recipient(function, organisation or centre, fallback=organisation is None)
             )
