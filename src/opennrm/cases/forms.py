@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opennrm.cases.models import Person
 from opennrm.cases.validation import DOCUMENT_TYPES, MAX_DOCUMENTS
-from opennrm.core.errors import InvalidInput
+from opennrm.core.forms import add_service_errors as add_service_errors
 from opennrm.directory.models import Organisation
 
 DEFAULT_DOCUMENT_ROWS = 2
@@ -36,13 +36,6 @@ def _text(label: Any, *, help_text: Any = "", autocomplete: str = "off") -> form
         help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
     )
-
-
-def add_service_errors(form: forms.Form, exc: InvalidInput) -> None:
-    """Show a service's ``InvalidInput`` on the form: on its field if the form has it."""
-    for field, messages in exc.errors.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 class PersonSearchForm(forms.Form):

@@ -22,7 +22,7 @@ from opennrm.core import audit, crypto
 from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
 from opennrm.core.models import AuditAction
 from opennrm.directory import roles
-from opennrm.directory.backends import organisations_with_perm
+from opennrm.directory.backends import is_signed_in, organisations_with_perm
 from opennrm.directory.models import Organisation
 
 PersonAction = Literal["view", "change", "delete", "export"]
@@ -42,10 +42,6 @@ _CODE = re.compile(r"^[a-z0-9_.:-]{0,64}$")
 def _check_purpose(purpose: str) -> None:
     if not _CODE.match(purpose):
         raise InvalidInput({"purpose": [_("Choose a purpose from the list.")]})
-
-
-def _authenticated(actor: Any) -> bool:
-    return actor is not None and bool(getattr(actor, "is_authenticated", False))
 
 
 def access_person(
@@ -69,7 +65,7 @@ def access_person(
         pk = int(str(person_id))
     except ValueError:
         raise NotFoundOrForbidden from None
-    if not _authenticated(actor):
+    if not is_signed_in(actor):
         raise NotFoundOrForbidden
     person = Person.objects.select_related("organisation").filter(pk=pk).first()
     if person is None:
@@ -129,7 +125,7 @@ def person_search(
     if errors.errors:
         raise InvalidInput(errors.errors)
     organisations = (
-        organisations_with_perm(actor, roles.VIEW_PERSON) if _authenticated(actor) else set()
+        organisations_with_perm(actor, roles.VIEW_PERSON) if is_signed_in(actor) else set()
     )
     results: list[Person] = []
     if organisations and (words or not name):
@@ -142,7 +138,7 @@ def person_search(
         results = list(queryset.select_related("organisation").order_by("pk")[: max(limit, 0)])
     audit.record(
         action=AuditAction.SEARCH,
-        actor=actor if _authenticated(actor) else None,
+        actor=actor if is_signed_in(actor) else None,
         actor_label="anonymous",
         object_type=OBJECT_TYPE,
         purpose=purpose,
@@ -154,7 +150,7 @@ def person_search(
 
 def organisations_for_new_persons(*, actor: Any) -> list[Organisation]:
     """Active organisations in which ``actor`` may register persons."""
-    if not _authenticated(actor):
+    if not is_signed_in(actor):
         return []
     ids = organisations_with_perm(actor, roles.ADD_PERSON)
     return list(Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name"))

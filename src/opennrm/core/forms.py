@@ -7,7 +7,23 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opennrm.core.errors import InvalidInput
 from opennrm.core.models import AuditAction
+
+
+def add_service_errors(form: forms.Form, exc: InvalidInput) -> None:
+    """Show a service's ``InvalidInput`` on the form: on its field if the form has it."""
+    for field, messages in exc.errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
+    """Give the choice field ``name`` its choices, known only when the form is made."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    field.choices = choices
 
 
 class DateInput(forms.DateInput):

@@ -12,20 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.translation import get_language
 
-from opennrm.core.rulefiles import LoadOnce, Reader, RuleFileError, load_yaml
+from opennrm.core.rulefiles import LoadOnce, Reader, RuleFileError, load_yaml, pick
 
 SCHEMA = "opennrm.jurisdiction/1"
 FILE_NAME = re.compile(r"^[a-z]{2}\.yaml$")
 REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 NAME_LANGUAGES = ("en", "nl", "fr")  # required: the staff languages
 OPTIONAL_NAME_LANGUAGES = ("ro", "bg")  # the other languages of the public pages
-
-
-def _pick(texts: dict[str, str]) -> str:
-    language = (get_language() or "en").split("-")[0]
-    return texts.get(language) or texts["en"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,7 @@ class Region:
 
     @property
     def name(self) -> str:
-        return _pick(self.names)
+        return str(pick(self.names))
 
 
 @dataclass(frozen=True)
@@ -49,7 +43,7 @@ class Function:
 
     @property
     def name(self) -> str:
-        return _pick(self.names)
+        return str(pick(self.names))
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ class Jurisdiction:
 
     @property
     def name(self) -> str:
-        return _pick(self.names)
+        return str(pick(self.names))
 
     def region(self, code: str) -> Region | None:
         return next((region for region in self.regions if region.code == code), None)

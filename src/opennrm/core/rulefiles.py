@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import yaml
+from django.utils.translation import get_language
 
 CITATION = re.compile(
     r"^(?:(?P<source>\d{3})|domain/(?P<digest>[a-z0-9-]+\.md)):L(?P<start>\d+)(?:-L(?P<end>\d+))?$"
@@ -91,6 +92,16 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def pick(texts: Mapping[str, Any], language: str | None = None) -> Any:
+    """A rule file's translated text in ``language`` (default: the active one), else English,
+    else any."""
+    language = (language or get_language() or "en").split("-")[0]
+    for candidate in (language, "en"):
+        if candidate in texts:
+            return texts[candidate]
+    return next(iter(texts.values()), "")
 
 
 def load_yaml(path: Path) -> LineDict:

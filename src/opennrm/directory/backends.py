@@ -12,6 +12,11 @@ from opennrm.directory.roles import ROLE_PERMISSIONS, is_all_scope, is_jurisdict
 _CACHE = "_opennrm_role_cache"
 
 
+def is_signed_in(actor: Any) -> bool:
+    """Whether ``actor`` is a signed-in user (not None, not anonymous)."""
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))
+
+
 def memberships_of(user: Any) -> list[tuple[int, str]]:
     """(organisation id, role) of the user's active memberships, cached on the instance.
 

@@ -22,9 +22,10 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from opennrm.core.errors import NotFoundOrForbidden
+from opennrm.core.rulefiles import pick
 from opennrm.intake import catalogues as catalogue_rules
 from opennrm.intake import selectors, services
-from opennrm.intake.catalogues import Catalogue, pick
+from opennrm.intake.catalogues import Catalogue
 from opennrm.intake.explain import explain
 from opennrm.intake.models import Screening, Signal
 from opennrm.intake.validation import TEXT_LIMITS

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import get_language
 
 from opennrm.core.rulefiles import (
     DEFAULT_SOURCE,
@@ -44,15 +43,6 @@ LEVELS = ("no_signs", "weak_signs", "strong_signs")
 RULES = ("points", "elements")
 
 Texts = dict[str, str]
-
-
-def pick(texts: Mapping[str, Any], language: str | None = None) -> Any:
-    """The text in ``language`` (default: the active one), else English, else any."""
-    language = (language or get_language() or "en").split("-")[0]
-    for candidate in (language, "en"):
-        if candidate in texts:
-            return texts[candidate]
-    return next(iter(texts.values()), "")
 
 
 @dataclass(frozen=True)

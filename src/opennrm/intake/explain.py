@@ -12,8 +12,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from opennrm.core.rulefiles import DEFAULT_SOURCE
-from opennrm.intake.catalogues import Catalogue, pick
+from opennrm.core.rulefiles import DEFAULT_SOURCE, pick
+from opennrm.intake.catalogues import Catalogue
 from opennrm.intake.models import Screening
 
 

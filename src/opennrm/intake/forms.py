@@ -11,18 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opennrm.core import jurisdictions
-from opennrm.core.errors import InvalidInput
+from opennrm.core.forms import add_service_errors as add_service_errors
+from opennrm.core.forms import set_choices
+from opennrm.core.rulefiles import pick
 from opennrm.core.taxonomies import EXPLOITATION_FORM_CHOICES, ISIC_CHOICES, Barrier, Population
 from opennrm.directory.models import Organisation
-from opennrm.intake.catalogues import Catalogue, pick
+from opennrm.intake.catalogues import Catalogue
 from opennrm.intake.models import DismissReason, Signal, SignalLinkKind
 from opennrm.intake.validation import PUBLIC_TEXT_LIMITS, TEXT_LIMITS
-
-
-def add_service_errors(form: forms.Form, exc: InvalidInput) -> None:
-    for field, messages in exc.errors.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _text(
@@ -144,7 +140,7 @@ class SignalForm(forms.Form):
         if organisations is None:
             del self.fields["organisation"]
         else:
-            self._choices("organisation", [(org.pk, org.name) for org in organisations])
+            set_choices(self, "organisation", [(org.pk, org.name) for org in organisations])
             if len(organisations) == 1:
                 self.fields["organisation"].initial = organisations[0].pk
         countries = {country} if country else {org.country for org in organisations or []}
@@ -153,17 +149,12 @@ class SignalForm(forms.Form):
             rules = jurisdictions.get(code)
             if rules is not None:
                 regions += [(region.code, region.name) for region in rules.regions]
-        self._choices("region", regions)
+        set_choices(self, "region", regions)
         if editing:
             for name in self.PERSON_FIELDS:
                 del self.fields[name]
         else:
             del self.fields["version"]
-
-    def _choices(self, name: str, choices: list[tuple[Any, Any]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, django_forms.ChoiceField)  # noqa: S101 (a programming error)
-        field.choices = choices
 
     def signal_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data.get(name) for name in self.SIGNAL_FIELDS}
@@ -329,13 +320,15 @@ class PublicReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        country = self.fields["country"]
-        assert isinstance(country, forms.ChoiceField)  # noqa: S101 (a programming error)
-        country.choices = [
-            (code, rules.name)
-            for code, rules in sorted(jurisdictions.jurisdictions().items())
-            if rules.public_reports
-        ]
+        set_choices(
+            self,
+            "country",
+            [
+                (code, rules.name)
+                for code, rules in sorted(jurisdictions.jurisdictions().items())
+                if rules.public_reports
+            ],
+        )
 
     def visible_fields_in_order(self) -> list[Any]:
         return [self[name] for name in ("what", "where", "when", "who", "minor", "country")]

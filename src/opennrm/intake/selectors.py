@@ -22,7 +22,7 @@ from opennrm.core import audit
 from opennrm.core.errors import NotFoundOrForbidden
 from opennrm.core.models import AuditAction
 from opennrm.directory import roles
-from opennrm.directory.backends import countries_with_perm, organisations_with_perm
+from opennrm.directory.backends import countries_with_perm, is_signed_in, organisations_with_perm
 from opennrm.directory.models import Organisation
 from opennrm.intake.models import Screening, Signal, SignalLink, TriageStatus
 
@@ -31,13 +31,9 @@ OBJECT_TYPE = "signal"
 LIST_LIMIT = 100
 
 
-def _authenticated(actor: Any) -> bool:
-    return actor is not None and bool(getattr(actor, "is_authenticated", False))
-
-
 def may(actor: Any, signal: Signal, action: SignalAction) -> bool:
     """Whether ``actor`` may ``action`` the signal (no audit: for showing or hiding buttons)."""
-    if not _authenticated(actor):
+    if not is_signed_in(actor):
         return False
     triage = actor.has_perm(roles.TRIAGE_SIGNAL, signal)
     if action == "triage":
@@ -54,7 +50,7 @@ def access_signal(
         pk = int(str(signal_id))
     except ValueError:
         raise NotFoundOrForbidden from None
-    if not _authenticated(actor) or pk <= 0:
+    if not is_signed_in(actor) or pk <= 0:
         raise NotFoundOrForbidden
     signal = Signal.objects.select_related("organisation", "observer").filter(pk=pk).first()
     if signal is None:
@@ -85,7 +81,7 @@ def _visible(actor: Any) -> QuerySet[Signal]:
 def signals_of_my_organisations(*, actor: Any, limit: int = LIST_LIMIT) -> list[Signal]:
     """The newest signals recorded by the actor's organisations (no protected fields are shown
     in lists; the list is audited with the ids it showed)."""
-    if not _authenticated(actor):
+    if not is_signed_in(actor):
         return []
     signals = list(
         _visible(actor).select_related("organisation").order_by("-recorded_at", "-pk")[:limit]
@@ -95,7 +91,7 @@ def signals_of_my_organisations(*, actor: Any, limit: int = LIST_LIMIT) -> list[
 
 
 def triage_countries(actor: Any) -> set[str]:
-    return countries_with_perm(actor, roles.TRIAGE_SIGNAL) if _authenticated(actor) else set()
+    return countries_with_perm(actor, roles.TRIAGE_SIGNAL) if is_signed_in(actor) else set()
 
 
 def triage_queue(*, actor: Any, limit: int = LIST_LIMIT) -> list[Signal]:
@@ -140,7 +136,7 @@ def screenings_of(signal: Signal) -> list[Screening]:
 
 
 def organisations_for_new_signals(*, actor: Any) -> list[Organisation]:
-    if not _authenticated(actor):
+    if not is_signed_in(actor):
         return []
     ids = organisations_with_perm(actor, roles.ADD_SIGNAL)
     return list(Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name"))

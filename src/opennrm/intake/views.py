@@ -23,11 +23,12 @@ from opennrm.core.errors import (
     NotFoundOrForbidden,
     PermissionDeniedError,
 )
+from opennrm.core.rulefiles import pick
 from opennrm.core.taxonomies import ISIC_SECTIONS, form_label
 from opennrm.directory import roles
 from opennrm.intake import catalogues as catalogue_rules
 from opennrm.intake import questionnaires, selectors, services
-from opennrm.intake.catalogues import Catalogue, pick
+from opennrm.intake.catalogues import Catalogue
 from opennrm.intake.explain import explain, part_label
 from opennrm.intake.forms import (
     DismissForm,

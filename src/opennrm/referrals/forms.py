@@ -8,6 +8,7 @@ from django import forms as django_forms
 from django.utils.translation import gettext_lazy as _
 
 from opennrm.core import jurisdictions
+from opennrm.core.forms import set_choices
 from opennrm.core.taxonomies import EXPLOITATION_FORM_CHOICES, Population
 from opennrm.directory.models import OrganisationKind
 from opennrm.referrals import routing
@@ -71,7 +72,8 @@ class WhomForm(django_forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         countries = sorted(routing.routings())
-        self._set_choices(
+        set_choices(
+            self,
             "country",
             [(code, jurisdictions.get(code).name) for code in countries],  # type: ignore[union-attr]
         )
@@ -80,12 +82,7 @@ class WhomForm(django_forms.Form):
             rules = jurisdictions.get(code)
             if rules is not None:
                 regions += [(region.code, f"{region.name} ({code})") for region in rules.regions]
-        self._set_choices("region", regions)
-
-    def _set_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, django_forms.ChoiceField)  # noqa: S101 (a programming error)
-        field.choices = choices
+        set_choices(self, "region", regions)
 
     def situation(self) -> routing.Situation:
         data = self.cleaned_data

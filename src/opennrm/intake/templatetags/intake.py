@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from opennrm.intake.catalogues import pick as pick_text
+from opennrm.core.rulefiles import pick as pick_text
 
 register = template.Library()
 
