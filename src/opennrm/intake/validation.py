@@ -33,6 +33,7 @@ SECTOR_FORMS = {"labour", "domestic_servitude"}
 EARLIEST = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
 MAX_AGE = 120
+# A child is a person under 18: Directive 2011/36/EU art. 2(6), the same in every jurisdiction.
 ADULT_AGE = 18
 
 
