@@ -51,10 +51,16 @@ def test_demo_load_twice_gives_the_same_data_and_secrets(db: Any) -> None:
     assert "opennrm demo totp USERNAME" in first_output
 
 
-def test_every_role_has_one_demo_user_and_sources_are_cited(db: Any) -> None:
+def test_every_role_has_a_demo_user_and_sources_are_cited(db: Any) -> None:
     load()
-    held = sorted(Membership.objects.filter(user__is_demo=True).values_list("role", flat=True))
-    assert held == sorted(Role.values)
+    held = set(Membership.objects.filter(user__is_demo=True).values_list("role", flat=True))
+    assert held == set(Role.values)
+    # The referral walk-through (issue #4): a teacher refers to Veilig Thuis, which accepts.
+    teacher = Membership.objects.get(user__username="demo-teacher")
+    assert (teacher.organisation.kind, teacher.organisation.region) == ("education", "NL-UT")
+    assert Membership.objects.get(user__username="demo-veiligthuis").organisation.functions == [
+        "veilig-thuis"
+    ]
     assert all(entry.source for entry in demo.ORGANISATIONS)
     payoke = Organisation.objects.get(slug="be-payoke")
     assert (payoke.region, payoke.functions) == ("BE-VLG", ["specialised-centre"])

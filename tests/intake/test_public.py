@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from opennrm.core import references
 from opennrm.core.models import AuditEvent
 from opennrm.intake import services
 from opennrm.intake.models import PublicReport, Signal, SignalAddition
@@ -225,7 +226,7 @@ def test_a_dismissed_report_that_gets_new_information_returns_without_its_old_re
 def test_the_honeypot_receipt_looks_like_a_real_one(centre: Any) -> None:
     fake_code, fake_pin = _receipt(_report(Client(), website="x"))
     real_code, real_pin = _receipt(_report(Client()))
-    alphabet = set(services._REFERENCE_ALPHABET + "-")
+    alphabet = set(references.ALPHABET + "-")
     assert set(fake_code) <= alphabet and set(real_code) <= alphabet
     assert len(fake_code) == len(real_code) and len(fake_pin) == len(real_pin) == 6
 

@@ -7,14 +7,17 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from opennrm.directory import roles, twofactor
+from opennrm.directory import notifications, roles, twofactor
 
 # (url name, label, permission needed or None for every signed-in user)
 NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("home", _("Home"), None),
     ("signals:list", _("Signals"), roles.VIEW_SIGNAL),
     ("signals:triage", _("Triage"), roles.TRIAGE_SIGNAL),
+    ("referrals:list", _("Referrals"), roles.VIEW_REFERRAL),
+    ("referrals:dashboard", _("Referral overview"), roles.MANAGE_REFERRAL),
     ("referrals:whom", _("Whom to contact"), roles.VIEW_SIGNAL),
     ("persons:search", _("Persons"), roles.VIEW_PERSON),
     ("directory:organisations", _("Directory"), roles.VIEW_ORGANISATIONS),
@@ -36,4 +39,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if perm is None or perm in perms:
             url = reverse(url_name)
             items.append({"url": url, "label": label, "current": request.path == url})
-    return {"nav_items": items}
+    unread = notifications.unread_count(user)
+    inbox = reverse("directory:inbox")
+    label = (
+        ngettext("Inbox (%(count)d unread)", "Inbox (%(count)d unread)", unread) % {"count": unread}
+        if unread
+        else _("Inbox")
+    )
+    items.append({"url": inbox, "label": label, "current": request.path == inbox})
+    return {"nav_items": items, "unread_notifications": unread}

@@ -168,6 +168,17 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         "NL",
         f"{_MG} L71; {_PR} L134-136 (annual reports)",
     ),
+    # A fictitious school: source 004 addresses professionals in the educational domain (L78), and
+    # the referral walk-through starts with a teacher's signal (issue #4).
+    DemoOrganisation(
+        "nl-demo-school",
+        "Demo Secondary School, Utrecht (fictitious)",
+        "Demo school",
+        K.EDUCATION,
+        "NL",
+        "source 004:L78 (professionals in the educational domain); fictitious demo organisation",
+        region="NL-UT",
+    ),
     # --- Belgium ---
     DemoOrganisation(
         "be-federal-police",
@@ -260,6 +271,9 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-analyst", "Anna", "Demo", Role.ANALYST, "nl-rapporteur", totp=False),
     DemoUser("demo-auditor", "Aart", "Demo", Role.AUDITOR, "nl-comensha"),
     DemoUser("demo-admin", "Ada", "Demo", Role.ADMINISTRATOR, "nl-comensha"),
+    DemoUser("demo-teacher", "Tess", "Demo", Role.FRONTLINE, "nl-demo-school"),
+    DemoUser("demo-veiligthuis", "Vera", "Demo", Role.CASE_WORKER, "nl-veilig-thuis"),
+    DemoUser("demo-police-be", "Bart", "Demo", Role.FRONTLINE, "be-federal-police"),
 )
 
 

@@ -140,3 +140,28 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox (also sent by e-mail).
+
+    It holds no personal data: a kind (whose text the app that sends it registers in
+    ``directory.notifications``), the reference of the object concerned, the name of an
+    organisation, and a link to the page where the user, after signing in, sees the rest.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    reference = models.CharField(max_length=20, blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    link = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"

@@ -38,18 +38,44 @@ CHANGE_SIGNAL = "intake.change_own_org_signal"
 # Jurisdiction scope: signals whose jurisdiction is the country of an organisation in which the
 # user holds the role (the coordination centre triages its whole country).
 TRIAGE_SIGNAL = "intake.triage_jurisdiction_signal"
+# Referrals: seen by the organisations that sent, received or are responsible for them; sent by
+# the signal's organisation; answered (accepted, declined, completed) by the recipient.
+VIEW_REFERRAL = "referrals.view_own_org_referral"
+SEND_REFERRAL = "referrals.send_own_org_referral"
+RESPOND_REFERRAL = "referrals.respond_own_org_referral"
+# Jurisdiction scope: the coordination centre oversees, takes over and revokes every referral of
+# its country, and reviews the referrals made without consent.
+MANAGE_REFERRAL = "referrals.manage_jurisdiction_referral"
 
 _PERSON_WORK = {VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, EXPORT_PERSON}
 _SIGNAL_WORK = {VIEW_SIGNAL, ADD_SIGNAL, CHANGE_SIGNAL}
+_REFERRAL_WORK = {VIEW_REFERRAL, SEND_REFERRAL, RESPOND_REFERRAL}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.FRONTLINE: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, ADD_PERSON, *_SIGNAL_WORK}),
-    Role.CASE_WORKER: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK}),
-    Role.CARE_COORDINATOR: frozenset({VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK}),
-    Role.INVESTIGATOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, *_SIGNAL_WORK}),
-    Role.PROSECUTOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, VIEW_SIGNAL}),
+    Role.FRONTLINE: frozenset(
+        {VIEW_ORGANISATIONS, VIEW_PERSON, ADD_PERSON, *_SIGNAL_WORK, *_REFERRAL_WORK}
+    ),
+    Role.CASE_WORKER: frozenset(
+        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK}
+    ),
+    Role.CARE_COORDINATOR: frozenset(
+        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK}
+    ),
+    Role.INVESTIGATOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, *_SIGNAL_WORK, *_REFERRAL_WORK}),
+    # Prosecutors see signals and refer (source 004:L110-L112: police and PPS refer to the AVIM).
+    Role.PROSECUTOR: frozenset(
+        {VIEW_ORGANISATIONS, VIEW_PERSON, VIEW_SIGNAL, VIEW_REFERRAL, SEND_REFERRAL}
+    ),
     Role.COORDINATOR: frozenset(
-        {VIEW_ORGANISATIONS, *_PERSON_WORK, DELETE_PERSON, *_SIGNAL_WORK, TRIAGE_SIGNAL}
+        {
+            VIEW_ORGANISATIONS,
+            *_PERSON_WORK,
+            DELETE_PERSON,
+            *_SIGNAL_WORK,
+            TRIAGE_SIGNAL,
+            *_REFERRAL_WORK,
+            MANAGE_REFERRAL,
+        }
     ),
     Role.ANALYST: frozenset({VIEW_ORGANISATIONS}),
     Role.AUDITOR: frozenset({VIEW_ORGANISATIONS, VIEW_AUDIT}),

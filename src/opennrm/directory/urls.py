@@ -5,6 +5,9 @@ from opennrm.directory import views
 app_name = "directory"
 urlpatterns = [
     path("organisations/", views.organisations, name="organisations"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:notification_id>/open/", views.inbox_open, name="inbox_open"),
+    path("inbox/read/", views.inbox_read_all, name="inbox_read_all"),
     path("users/", views.users, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),

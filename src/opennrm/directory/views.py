@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.generic import TemplateView
 
 from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
-from opennrm.directory import roles, selectors, services, twofactor
+from opennrm.directory import notifications, roles, selectors, services, twofactor
 from opennrm.directory.forms import (
     OrganisationFilterForm,
     RoleForm,
@@ -34,7 +34,7 @@ from opennrm.directory.forms import (
     UserCreateForm,
     add_service_errors,
 )
-from opennrm.directory.models import Organisation, User
+from opennrm.directory.models import Notification, Organisation, User
 from opennrm.directory.roles import Role
 
 PAGE_SIZE = 50
@@ -377,3 +377,33 @@ class PasswordSetView(PasswordResetConfirmView):
 
 class PasswordSetDoneView(TemplateView):
     template_name = "directory/password_set_done.html"
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    rows = [
+        (item, notifications.render(item)) for item in notifications.inbox(cast(User, request.user))
+    ]
+    return render(request, "directory/inbox.html", {"rows": rows})
+
+
+@require_POST
+@login_required
+def inbox_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one of the user's notifications read and follow its link (another user's: 404)."""
+    item = Notification.objects.filter(pk=notification_id, user=cast(User, request.user)).first()
+    if item is None:
+        raise Http404
+    notifications.mark_read(cast(User, request.user), item.pk)
+    return HttpResponseRedirect(item.link if item.link.startswith("/") else reverse("home"))
+
+
+@require_POST
+@login_required
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    notifications.mark_read(cast(User, request.user))
+    return redirect("directory:inbox")

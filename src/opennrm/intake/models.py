@@ -30,6 +30,7 @@ class SignalSource(models.TextChoices):
 class TriageStatus(models.TextChoices):
     NEW = "new", _("New")
     SCREENED = "screened", _("Screened")
+    REFERRED = "referred", _("Referred")
     DISMISSED = "dismissed", _("Dismissed")
 
 

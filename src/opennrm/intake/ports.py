@@ -34,3 +34,27 @@ def persons() -> PersonPort:
     if _port is None:
         raise RuntimeError("no PersonPort is registered: is opennrm.cases installed?")
     return _port
+
+
+class ReferralPort(Protocol):
+    """What the signal's page shows of its referrals; provided by the referrals app, which sits
+    above intake (docs/decisions/0005)."""
+
+    def may_refer(self, *, actor: Any, signal: Any) -> bool:
+        """Whether the actor may refer this (already opened) signal."""
+
+    def of_signal(self, *, actor: Any, signal: Any) -> list[Any]:
+        """The referrals of the signal the actor may see (with reference, state, recipient)."""
+
+
+_referrals: ReferralPort | None = None
+
+
+def register_referrals(port: ReferralPort) -> None:
+    global _referrals
+    _referrals = port
+
+
+def referrals() -> ReferralPort | None:
+    """The registered port, or None where the referrals app is not installed."""
+    return _referrals

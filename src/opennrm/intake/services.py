@@ -27,6 +27,7 @@ from opennrm.core.errors import (
     PermissionDeniedError,
 )
 from opennrm.core.models import AuditAction
+from opennrm.core.references import new_reference, random_code
 from opennrm.core.taxonomies import Population
 from opennrm.core.validation import FieldErrors, clean_text
 from opennrm.directory import roles
@@ -55,7 +56,6 @@ from opennrm.intake.validation import (
     clean_signal_data,
 )
 
-_REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read out on the phone
 PUBLIC_CODE_PURPOSE = "intake.public_report_code"
 PIN_ATTEMPTS = 5
 PIN_LOCK = timedelta(hours=1)
@@ -63,16 +63,8 @@ ADDITION_LIMIT = 5000
 PERSON_FIELDS = ("given_names", "family_name", "date_of_birth")
 
 
-def _random_code(length: int) -> str:
-    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(length))
-
-
 def _new_reference() -> str:
-    for _attempt in range(20):
-        reference = f"S-{_random_code(8)}"
-        if not Signal.objects.filter(reference=reference).exists():
-            return reference
-    raise RuntimeError("could not draw a free signal reference")
+    return new_reference("S", lambda code: Signal.objects.filter(reference=code).exists())
 
 
 def _deny(actor: Any, organisation_id: int | None, action: str) -> PermissionDeniedError:
@@ -264,6 +256,23 @@ def signal_dismiss(*, actor: Any, signal_id: int, expected_version: int, reason:
     return signal
 
 
+def signal_mark_referred(*, actor: Any, signal_id: int) -> None:
+    """A referral of the signal was sent: it leaves the triage queue (called by the referrals'
+    ``referral_send`` inside its transaction, after it checked the actor's right to refer)."""
+    signal = _lock(signal_id, None)
+    if signal.triage_status == TriageStatus.REFERRED:
+        return
+    signal.triage_status = TriageStatus.REFERRED
+    signal.has_new_information = False
+    _touch(signal, ["triage_status", "has_new_information"])
+    audit.record_object(
+        action=AuditAction.UPDATE,
+        actor=actor if getattr(actor, "pk", None) else None,
+        obj=signal,
+        detail={"triage": "referred"},
+    )
+
+
 # --- screening ----------------------------------------------------------------------------------
 
 
@@ -430,7 +439,7 @@ class PublicReceipt:
 
 def fake_receipt() -> PublicReceipt:
     """A receipt indistinguishable from a real one, for a bot caught by the honeypot."""
-    return PublicReceipt(code=_format_code(_random_code(12)), pin=f"{secrets.randbelow(10**6):06d}")
+    return PublicReceipt(code=_format_code(random_code(12)), pin=f"{secrets.randbelow(10**6):06d}")
 
 
 def _format_code(raw: str) -> str:
@@ -457,7 +466,7 @@ def _public_report_submit(data: Mapping[str, Any], language: str) -> PublicRecei
     population = {"yes": Population.MINOR, "no": Population.ADULT}.get(
         values["minor"], Population.UNKNOWN
     )
-    raw_code = _random_code(12)
+    raw_code = random_code(12)
     pin = f"{secrets.randbelow(10**6):06d}"
     # The hour, not the minute: with the web server's logs an exact time could point to a person.
     now = clock.now_to_the_hour()

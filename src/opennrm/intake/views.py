@@ -27,7 +27,7 @@ from opennrm.core.rulefiles import pick
 from opennrm.core.taxonomies import ISIC_SECTIONS, form_label
 from opennrm.directory import roles
 from opennrm.intake import catalogues as catalogue_rules
-from opennrm.intake import questionnaires, selectors, services
+from opennrm.intake import ports, questionnaires, selectors, services
 from opennrm.intake.catalogues import Catalogue
 from opennrm.intake.explain import explain, part_label
 from opennrm.intake.forms import (
@@ -167,8 +167,19 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_see_person": request.user.has_perm(roles.VIEW_PERSON, signal),
         "dismiss_form": DismissForm(initial={"version": signal.version}),
         "whom_query": _whom_query(signal),
+        **_referrals_of(request, signal),
     }
     return render(request, "intake/detail.html", context)
+
+
+def _referrals_of(request: HttpRequest, signal: Signal) -> dict[str, Any]:
+    port = ports.referrals()
+    if port is None:
+        return {"can_refer": False, "referrals": []}
+    return {
+        "can_refer": port.may_refer(actor=request.user, signal=signal),
+        "referrals": port.of_signal(actor=request.user, signal=signal),
+    }
 
 
 def _whom_query(signal: Signal) -> str:

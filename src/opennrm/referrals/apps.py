@@ -8,4 +8,11 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Referrals")
 
     def ready(self) -> None:
-        from opennrm.referrals import checks  # noqa: F401  (registers system checks)
+        from opennrm.intake.ports import register_referrals
+        from opennrm.referrals import (
+            checks,  # noqa: F401  (registers system checks)
+            services,  # noqa: F401  (registers notification texts)
+        )
+        from opennrm.referrals.selectors import SignalReferrals
+
+        register_referrals(SignalReferrals())
