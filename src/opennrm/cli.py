@@ -20,6 +20,7 @@ ALIASES = {
     ("org", "update"): "org_update",
     ("user", "create"): "user_create",
     ("role", "grant"): "role_grant",
+    ("referrals", "escalate"): "referrals_escalate",
 }
 
 

@@ -247,22 +247,6 @@ CACHES = {
     )
 }
 
-# --- e-mail (notifications; they carry no personal data, only a reference and a link) ----------
-# Without OPENNRM_EMAIL_HOST e-mail is written to the console (development) and the in-app inbox
-# is the only channel; check opennrm.W005 warns when a production instance has no mail server.
-OPENNRM_EMAIL_HOST = ENV.get("OPENNRM_EMAIL_HOST", "")
-if OPENNRM_EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = OPENNRM_EMAIL_HOST
-    EMAIL_PORT = env_int(ENV, "OPENNRM_EMAIL_PORT", 587, minimum=1)
-    EMAIL_HOST_USER = ENV.get("OPENNRM_EMAIL_USER", "")
-    EMAIL_HOST_PASSWORD = ENV.get("OPENNRM_EMAIL_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool(ENV, "OPENNRM_EMAIL_TLS", True)
-    EMAIL_TIMEOUT = 10
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = ENV.get("OPENNRM_EMAIL_FROM", "OpenNRM <opennrm@localhost>")
-
 # --- content security policy (django-csp 4) ---------------------------------------------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -43,18 +43,3 @@ def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         ]
     return []
-
-
-@register(Tags.compatibility, deploy=True)
-def check_mail_server(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    """Notifications (e.g. a referral nobody accepted) go to the inbox and by e-mail; in
-    production, e-mail written to the console reaches nobody."""
-    if getattr(settings, "PRODUCTION", False) and not getattr(settings, "OPENNRM_EMAIL_HOST", ""):
-        return [
-            Warning(
-                "No mail server is configured: notifications reach users only in their inbox.",
-                hint="Set OPENNRM_EMAIL_HOST (and OPENNRM_EMAIL_USER, _PASSWORD, _FROM).",
-                id="opennrm.W005",
-            )
-        ]
-    return []

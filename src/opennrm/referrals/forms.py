@@ -163,7 +163,7 @@ class ReferForm(SituationForm):
             "urgency, screening result). Share only what it needs to act."
         ),
     )
-    basis = django_forms.ChoiceField(label=_("Basis for sharing"))
+    basis = django_forms.ChoiceField(label=_("Basis for sharing"), required=False)
     given_at = django_forms.DateTimeField(
         label=_("Consent given on"),
         required=False,

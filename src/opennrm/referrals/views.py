@@ -28,6 +28,7 @@ from opennrm.core.errors import (
     PermissionDeniedError,
 )
 from opennrm.core.forms import add_service_errors
+from opennrm.core.validation import FieldErrors
 from opennrm.directory import roles
 from opennrm.directory.models import Membership, Organisation, User
 from opennrm.intake import selectors as signal_selectors
@@ -45,6 +46,7 @@ from opennrm.referrals.forms import (
 from opennrm.referrals.lifecycle import IllegalTransition
 from opennrm.referrals.models import Referral, ReferralState
 from opennrm.referrals.sharing import shared_data
+from opennrm.referrals.validation import clean_consent
 
 
 def _my_organisation(request: HttpRequest) -> Organisation | None:
@@ -151,6 +153,9 @@ def refer(request: HttpRequest, signal_pk: int) -> HttpResponse:
             chosen = form.choices_made()
             if not chosen:
                 form.add_error("recipients", _("Choose at least one organisation to refer to."))
+                errors = FieldErrors()
+                clean_consent(form.consent(), errors)
+                add_service_errors(form, InvalidInput(errors.errors))
             else:
                 try:
                     with transaction.atomic():
