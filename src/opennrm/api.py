@@ -64,11 +64,13 @@ def _register_routers() -> None:
     from opennrm.directory.api import router as directory_router
     from opennrm.intake.api import catalogues_router
     from opennrm.intake.api import router as signals_router
+    from opennrm.referrals.api import router as referrals_router
 
     api.add_router("/directory", directory_router)
     api.add_router("/persons", persons_router)
     api.add_router("/signals", signals_router)
     api.add_router("/catalogues", catalogues_router)
+    api.add_router("/referrals", referrals_router)
 
 
 _register_routers()

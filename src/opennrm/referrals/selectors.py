@@ -154,7 +154,7 @@ def _related(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
 
 
 def sent_by_my_organisations(*, actor: Any, limit: int = LIST_LIMIT) -> list[Referral]:
-    """Referrals the actor's organisations made, open ones first, newest first."""
+    """Referrals the actor's organisations made, newest first."""
     mine = _orgs(actor, roles.VIEW_REFERRAL)
     if not mine:
         return []

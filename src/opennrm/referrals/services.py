@@ -272,6 +272,11 @@ def _sender_organisation(actor: Any, signal: Signal) -> Organisation:
 
 def _explained_by(actor: Any, sender_org: Organisation, user_id: int | None) -> User | None:
     if user_id is None:
+        if getattr(actor, "is_service_account", False):
+            # A partner's system acts through a service account, which explains nothing to anyone.
+            raise InvalidInput(
+                {"explained_by": [_("Name the colleague who explained the consent.")]}
+            )
         return actor if isinstance(actor, User) else None
     member = Membership.objects.filter(
         organisation=sender_org, user_id=user_id, is_active=True, user__is_active=True
@@ -404,13 +409,23 @@ def _check(actor: Any, referral: Referral, action: str) -> lifecycle.Transition:
     return step
 
 
+def _precheck(actor: Any, referral_id: int, action: str, expected_version: int | None) -> None:
+    """Before the transaction: may the actor see the referral and take ``action`` now? A refusal
+    is audited here, outside the transaction, so that the rollback does not erase it. A version
+    that is no longer current is a conflict, whatever the state has become."""
+    from opennrm.referrals.selectors import access_referral
+
+    referral = access_referral(actor=actor, referral_id=referral_id, record_read=False)
+    if expected_version is not None and referral.version != expected_version:
+        raise ConcurrentEditError
+    _check(actor, referral, action)
+
+
 def _step(
     actor: Any, referral_id: int, expected_version: int | None, action: str
 ) -> tuple[Referral, lifecycle.Transition, str]:
-    """Open (audited), lock and check one referral for ``action``."""
-    from opennrm.referrals.selectors import access_referral
-
-    access_referral(actor=actor, referral_id=referral_id, record_read=False)
+    """Lock one referral and check ``action`` again on the locked row (inside the transaction;
+    ``_precheck`` ran before it)."""
     referral = _lock(referral_id, expected_version)
     step = _check(actor, referral, action)
     return referral, step, referral.state
@@ -418,6 +433,7 @@ def _step(
 
 def referral_send(*, actor: Any, referral_id: int, expected_version: int) -> Referral:
     """Send a draft: the recipient is notified and has until ``accept_by`` to accept."""
+    _precheck(actor, referral_id, "send", expected_version)
     with transaction.atomic():
         referral, step, before = _step(actor, referral_id, expected_version, "send")
         now = clock.now()
@@ -457,6 +473,7 @@ def referral_send(*, actor: Any, referral_id: int, expected_version: int) -> Ref
 
 def referral_accept(*, actor: Any, referral_id: int, expected_version: int) -> Referral:
     """The recipient accepts: it and the accepting person are now responsible."""
+    _precheck(actor, referral_id, "accept", expected_version)
     with transaction.atomic():
         referral, step, before = _step(actor, referral_id, expected_version, "accept")
         recipient = referral.recipient_organisation
@@ -482,7 +499,7 @@ def next_recipient(referral: Referral) -> Organisation | None:
             "recipient_organisation_id", flat=True
         )
     )
-    tried.add(referral.recipient_organisation_id)
+    tried |= {referral.recipient_organisation_id, referral.sender_organisation_id}
     situation = {
         key: referral.situation.get(key)
         for key in ("nationality", "unaccompanied", "needs_shelter")
@@ -491,7 +508,7 @@ def next_recipient(referral: Referral) -> Organisation | None:
         if proposal.organisation.pk not in tried:
             return proposal.organisation
     centre = directory_selectors.coordination_centre(country=referral.jurisdiction)
-    if centre is not None and centre.pk != referral.recipient_organisation_id:
+    if centre is not None and centre.pk not in tried:
         return centre
     return None
 
@@ -502,6 +519,7 @@ def referral_decline(
     """The recipient declines with a reason: the referral returns to the sender, with the next
     suggested recipient."""
     code, text = clean_decline(reason, note)
+    _precheck(actor, referral_id, "decline", expected_version)
     with transaction.atomic():
         referral, step, before = _step(actor, referral_id, expected_version, "decline")
         recipient = referral.recipient_organisation
@@ -541,6 +559,7 @@ def referral_decline(
 
 def referral_complete(*, actor: Any, referral_id: int, expected_version: int) -> Referral:
     """The recipient has done what it was asked."""
+    _precheck(actor, referral_id, "complete", expected_version)
     with transaction.atomic():
         referral, step, before = _step(actor, referral_id, expected_version, "complete")
         recipient = referral.recipient_organisation
@@ -562,6 +581,7 @@ def referral_revoke(
 ) -> Referral:
     """The sender (or a coordinator) withdraws a referral; the recipient no longer sees its data."""
     code = clean_revoke(reason)
+    _precheck(actor, referral_id, "revoke", expected_version)
     with transaction.atomic():
         referral, step, before = _step(actor, referral_id, expected_version, "revoke")
         acting = _acting_organisation(
@@ -598,6 +618,7 @@ def referral_revoke(
 
 def referral_take(*, actor: Any, referral_id: int, expected_version: int) -> Referral:
     """A coordinator takes responsibility for a referral (e.g. one escalated to the centre)."""
+    _precheck(actor, referral_id, "take", expected_version)
     with transaction.atomic():
         referral, _step_found, before = _step(actor, referral_id, expected_version, "take")
         centre = directory_selectors.coordination_centre(country=referral.jurisdiction)
@@ -616,6 +637,7 @@ def referral_review(
     """A coordinator reviews a referral made without consent: the ground is upheld or rejected
     (a rejected ground is reported to the sender, who revokes or records consent)."""
     code = clean_review(outcome)
+    _precheck(actor, referral_id, "review", expected_version)
     with transaction.atomic():
         referral, _step_found, before = _step(actor, referral_id, expected_version, "review")
         if referral.review_status != ReviewStatus.PENDING:

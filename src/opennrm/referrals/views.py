@@ -153,9 +153,9 @@ def refer(request: HttpRequest, signal_pk: int) -> HttpResponse:
             chosen = form.choices_made()
             if not chosen:
                 form.add_error("recipients", _("Choose at least one organisation to refer to."))
-                errors = FieldErrors()
-                clean_consent(form.consent(), errors)
-                add_service_errors(form, InvalidInput(errors.errors))
+                consent_errors = FieldErrors()
+                clean_consent(form.consent(), consent_errors)
+                add_service_errors(form, InvalidInput(consent_errors.errors))
             else:
                 try:
                     with transaction.atomic():

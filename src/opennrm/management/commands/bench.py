@@ -39,6 +39,9 @@ class Command(BaseCommand):
         parser.add_argument("--events", type=int, default=5000, help="audit events to append")
         parser.add_argument("--searches", type=int, default=200, help="name searches to time")
         parser.add_argument("--signals", type=int, default=2000, help="signals to record/screen")
+        parser.add_argument(
+            "--referrals", type=int, default=1000, help="referrals to send and escalate"
+        )
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -96,7 +99,8 @@ class Command(BaseCommand):
         self._line("person_search median", statistics.median(latencies), "ms")
         self._line("person_search p95", p95, "ms")
 
-        self._signals(opts["signals"], actor, org, rng)
+        signal_ids = self._signals(opts["signals"], actor, org, rng)
+        self._referrals(signal_ids[: opts["referrals"]], actor)
 
         # A new primary key in memory only: the configured key files are not touched.
         settings.OPENNRM_DATA_KEYS = [
@@ -110,7 +114,7 @@ class Command(BaseCommand):
         )
         self._line(f"rotate-keys ({values} values re-encrypted)", values / took, "values/s")
 
-    def _signals(self, n: int, actor: Any, org: Any, rng: random.Random) -> None:
+    def _signals(self, n: int, actor: Any, org: Any, rng: random.Random) -> list[int]:
         """Intake: recording, screening (the scoring itself and the whole service), the queue."""
         from opennrm.intake import catalogues, scoring, selectors, services
 
@@ -155,6 +159,49 @@ class Command(BaseCommand):
             took, queue = _timed(selectors.triage_queue, actor=actor)
             latencies.append(took * 1000)
         self._line(f"triage_queue ({len(queue)} shown) median", statistics.median(latencies), "ms")
+        return ids
+
+    def _referrals(self, signal_ids: list[int], actor: Any) -> None:
+        """Referrals: create and send, escalate the overdue ones, the coordinator's overview."""
+        from opennrm.core import clock
+        from opennrm.directory.models import Membership, Organisation, User
+        from opennrm.referrals import selectors, services
+        from opennrm.referrals.models import Referral
+
+        n = len(signal_ids)
+        recipient = Organisation.objects.create(
+            slug="bench-recipient", name="Recipient", kind="child_protection", country="NL"
+        )
+        centre = Organisation.objects.create(
+            slug="bench-centre", name="Centre", kind="coordination_centre", country="NL"
+        )
+        coordinator = User.objects.create(username="bench-coordinator", email="c@example.invalid")
+        Membership.objects.create(user=coordinator, organisation=centre, role="coordinator")
+        consent = {"basis": "consent", "given_at": clock.now(), "language": "nl"}
+
+        def send_all() -> None:
+            for pk in signal_ids:
+                services.referral_create(
+                    actor=actor,
+                    signal_id=pk,
+                    recipient_organisation_id=recipient.pk,
+                    data={"shared": ["description"], "consent": consent},
+                    send=True,
+                )
+
+        took, _ = _timed(send_all)
+        self._line("referral_create + send (notify, audit)", n / took, "referrals/s")
+        # Every referral overdue: the job escalates and notifies each one once.
+        Referral.objects.update(accept_by=clock.now())
+        took, run = _timed(services.escalate_overdue, limit=n)
+        self._line(f"escalate_overdue ({len(run.escalated)} escalated)", n / took, "referrals/s")
+        took, again = _timed(services.escalate_overdue, limit=n)
+        self._line(f"escalate_overdue again ({len(again.escalated)} escalated)", took * 1000, "ms")
+        latencies = []
+        for _ in range(20):
+            took, _overview = _timed(selectors.dashboard, actor=coordinator)
+            latencies.append(took * 1000)
+        self._line(f"referral overview ({n} waiting) median", statistics.median(latencies), "ms")
 
     def _line(self, what: str, value: float, unit: str) -> None:
         self.stdout.write(f"{what:45s} {value:10.1f} {unit}")
