@@ -214,3 +214,26 @@ def test_an_unknown_action_is_404(world: dict[str, Any]) -> None:
     referral = Referral.objects.get()
     response = verified_client(world["vera"]).post(f"/referrals/{referral.pk}/explode/", {})
     assert response.status_code == 404
+
+
+def test_a_prosecutor_refers_a_signal_of_the_office_to_the_avim(db: Any, centre: Any) -> None:
+    """Prosecutors see but do not change signals; they refer (source 004:L110-L112)."""
+    from opennrm.referrals import services
+
+    office = factories.organisation("om", kind="prosecution", country="NL")
+    avim = factories.organisation("avim", kind="police", country="NL", functions=["police-avim"])
+    clerk = factories.user("ivo", office, "investigator")
+    prosecutor = factories.user("pieter", office, "prosecutor")
+    signal = intake_services.signal_record(
+        actor=clerk, organisation_id=office.pk, data={"description": "x", "population": "adult"}
+    )
+    page = verified_client(prosecutor).get(f"/referrals/new/{signal.pk}/")
+    assert page.status_code == 200 and f"police-pps-avim:{avim.pk}" in page.content.decode()
+    referral = services.referral_create(
+        actor=prosecutor,
+        signal_id=signal.pk,
+        recipient_organisation_id=avim.pk,
+        data={"rule": "police-pps-avim", "consent": {"basis": "consent", **_consent()}},
+        send=True,
+    )
+    assert (referral.state, referral.sender_organisation) == ("sent", office)

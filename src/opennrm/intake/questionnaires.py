@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import get_language
+
 from opennrm.core.rulefiles import CODE, LANGUAGE_CODE, LoadOnce, Reader, RuleFileError, load_yaml
 
 SCHEMA = "opennrm.questionnaire/1"
@@ -203,3 +205,21 @@ FIRST_CONTACT = "first-contact"
 
 def first_contact() -> Questionnaire:
     return questionnaires()[FIRST_CONTACT]
+
+
+def answer_rows(stored: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(question, answer) in the active language of first-contact answers stored on a signal;
+    answers the current questionnaire no longer knows are left out."""
+    questionnaire = questionnaires().get(FIRST_CONTACT)
+    if not stored or questionnaire is None:
+        return []
+    mine = (
+        questionnaire.translations.get((get_language() or "en").split("-")[0])
+        or questionnaire.translations["en"]
+    )
+    rows = []
+    for code, answer in stored.get("answers", {}).items():
+        question = questionnaire.question(code)
+        if question is not None and answer in questionnaire.options_of(question):
+            rows.append((mine.questions[code], mine.option_text(question, answer)))
+    return rows

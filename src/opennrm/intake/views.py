@@ -149,8 +149,7 @@ def _region_name(signal: Signal) -> str:
 @require_GET
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signal = _access(request, pk, "view")
-    questionnaire = questionnaires.questionnaires().get(questionnaires.FIRST_CONTACT)
-    first_contact = _first_contact_rows(signal, questionnaire)
+    first_contact = questionnaires.answer_rows(signal.first_contact)
     context = {
         "signal": signal,
         "region_name": _region_name(signal),
@@ -197,22 +196,6 @@ def _whom_query(signal: Signal) -> str:
         *(("forms", code) for code in signal.forms),
     ]
     return urlencode([(key, value) for key, value in params if value])
-
-
-def _first_contact_rows(signal: Signal, questionnaire: Any) -> list[tuple[str, str]]:
-    stored = signal.first_contact or {}
-    if not stored or questionnaire is None:
-        return []
-    mine = (
-        questionnaire.translations.get((get_language() or "en").split("-")[0])
-        or questionnaire.translations["en"]
-    )
-    rows = []
-    for code, answer in stored.get("answers", {}).items():
-        question = questionnaire.question(code)
-        if question is not None and answer in questionnaire.options_of(question):
-            rows.append((mine.questions[code], mine.option_text(question, answer)))
-    return rows
 
 
 def suitable_catalogues(signal: Signal) -> list[Catalogue]:

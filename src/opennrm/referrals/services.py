@@ -300,7 +300,8 @@ def referral_create(
     sender chose itself), ``situation`` (nationality, unaccompanied, needs shelter), ``shared``
     (the data categories shared), ``consent`` (see ``validation.clean_consent``) and ``note``.
     """
-    signal = access_signal(actor=actor, signal_id=signal_id, action="change", record_read=False)
+    # Viewing the signal is enough: a prosecutor refers signals of the office it cannot change.
+    signal = access_signal(actor=actor, signal_id=signal_id, action="view", record_read=False)
     sender_org = _sender_organisation(actor, signal)
     errors = FieldErrors()
     situation = clean_situation(dict(data.get("situation") or {}), errors)

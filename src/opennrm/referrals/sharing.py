@@ -20,6 +20,7 @@ from opennrm.core import audit
 from opennrm.core.models import AuditAction
 from opennrm.core.taxonomies import ISIC_SECTIONS, form_label
 from opennrm.intake.explain import explain
+from opennrm.intake.questionnaires import answer_rows
 from opennrm.intake.models import Screening, Signal
 from opennrm.referrals.models import Referral, ReferralState
 
@@ -59,7 +60,7 @@ class SharedData:
     description: str | None = None
     person_description: str | None = None
     place: str | None = None
-    first_contact: dict[str, Any] | None = None
+    first_contact: list[tuple[str, str]] | None = None
     screenings: list[SharedScreening] | None = None
 
 
@@ -106,7 +107,7 @@ def shared_data(*, actor: Any, referral: Referral, show_shared: bool) -> SharedD
     if "place" in chosen:
         data.place = ", ".join(part for part in (signal.municipality, signal.place_detail) if part)
     if "first_contact" in chosen:
-        data.first_contact = signal.first_contact or {}
+        data.first_contact = answer_rows(signal.first_contact)
     if "screenings" in chosen:
         data.screenings = _screenings(signal)
     if chosen:

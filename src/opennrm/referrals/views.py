@@ -84,7 +84,7 @@ def whom(request: HttpRequest) -> HttpResponse:
 def _signal(request: HttpRequest, pk: int) -> Signal:
     try:
         return signal_selectors.access_signal(
-            actor=request.user, signal_id=pk, action="change", record_read=False
+            actor=request.user, signal_id=pk, action="view", record_read=False
         )
     except NotFoundOrForbidden:
         raise Http404 from None
