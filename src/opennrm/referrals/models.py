@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opennrm.core.fields import EncryptedTextField
 from opennrm.directory.models import Organisation
@@ -24,12 +25,14 @@ from opennrm.intake.models import Signal
 
 
 class ReferralState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    COMPLETED = "completed", _("Completed")
-    REVOKED = "revoked", _("Revoked")
+    # With a context: the state of a referral, whose gender or form differs in some languages
+    # from the same English word elsewhere (an API token is "Revoked" too).
+    DRAFT = "draft", pgettext_lazy("referral state", "Draft")
+    SENT = "sent", pgettext_lazy("referral state", "Sent")
+    ACCEPTED = "accepted", pgettext_lazy("referral state", "Accepted")
+    DECLINED = "declined", pgettext_lazy("referral state", "Declined")
+    COMPLETED = "completed", pgettext_lazy("referral state", "Completed")
+    REVOKED = "revoked", pgettext_lazy("referral state", "Revoked")
 
 
 class Urgency(models.TextChoices):
