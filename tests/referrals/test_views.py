@@ -237,3 +237,26 @@ def test_a_prosecutor_refers_a_signal_of_the_office_to_the_avim(db: Any, centre:
         send=True,
     )
     assert (referral.state, referral.sender_organisation) == ("sent", office)
+
+
+def test_an_acute_signal_is_referred_as_acute_even_through_a_normal_rule(
+    world: dict[str, Any],
+) -> None:
+    """An acute threat is never given working days: one hour to accept."""
+    from opennrm.referrals import services
+
+    signal = intake_services.signal_record(
+        actor=world["teacher"],
+        organisation_id=world["school"].pk,
+        data={"description": "x", "population": "minor", "region": "NL-UT", "acute": True},
+    )
+    referral = services.referral_create(
+        actor=world["teacher"],
+        signal_id=signal.pk,
+        recipient_organisation_id=world["veilig"].pk,
+        data={"rule": "social-domain-minor-veilig-thuis", "consent": _consent()},
+        send=True,
+    )
+    assert referral.urgency == "acute"
+    assert referral.sent_at is not None and referral.accept_by is not None
+    assert (referral.accept_by - referral.sent_at).total_seconds() == 3600

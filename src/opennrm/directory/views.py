@@ -21,6 +21,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import TemplateView
@@ -399,7 +400,8 @@ def inbox_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     if item is None:
         raise Http404
     notifications.mark_read(cast(User, request.user), item.pk)
-    return HttpResponseRedirect(item.link if item.link.startswith("/") else reverse("home"))
+    safe = url_has_allowed_host_and_scheme(item.link, allowed_hosts=None)
+    return HttpResponseRedirect(item.link if safe else reverse("home"))
 
 
 @require_POST

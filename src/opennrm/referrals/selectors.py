@@ -3,8 +3,8 @@
 Who may see a referral:
 
 * members of the sending organisation with a role granting ``VIEW_REFERRAL``;
-* members of the receiving organisation with that role, once it has been sent (a draft is
-  the sender's alone);
+* members of the receiving organisation with that role, once it has been sent (a draft, even
+  one revoked before it was sent, is the sender's alone);
 * members of the organisation responsible for it (the coordination centre after an escalation);
 * coordinators of the referral's country (``MANAGE_REFERRAL``, held at its coordination centre).
 
@@ -51,7 +51,7 @@ def roles_of(actor: Any, referral: Referral) -> set[str]:
         return found
     if referral.sender_organisation_id in _orgs(actor, roles.SEND_REFERRAL):
         found.add(lifecycle.SENDER)
-    if referral.state != ReferralState.DRAFT and referral.recipient_organisation_id in _orgs(
+    if referral.sent_at is not None and referral.recipient_organisation_id in _orgs(
         actor, roles.RESPOND_REFERRAL
     ):
         found.add(lifecycle.RECIPIENT)
@@ -65,7 +65,7 @@ def may_view(actor: Any, referral: Referral) -> bool:
         return False
     mine = _orgs(actor, roles.VIEW_REFERRAL)
     involved = {referral.sender_organisation_id, referral.responsible_organisation_id}
-    if referral.state != ReferralState.DRAFT:
+    if referral.sent_at is not None:  # a draft (even one revoked unsent) is the sender's alone
         involved.add(referral.recipient_organisation_id)
     return bool(mine & involved) or is_coordinator(actor, referral)
 
@@ -174,7 +174,7 @@ def received_by_my_organisations(*, actor: Any, limit: int = LIST_LIMIT) -> list
         return []
     rows = list(
         _related(
-            Referral.objects.exclude(state=ReferralState.DRAFT).filter(
+            Referral.objects.filter(sent_at__isnull=False).filter(
                 Q(recipient_organisation_id__in=mine)
                 | Q(responsible_organisation_id__in=mine) & ~Q(sender_organisation_id__in=mine)
             )

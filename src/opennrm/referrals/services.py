@@ -338,11 +338,13 @@ def referral_create(
         if consent.basis == ConsentBasis.CONSENT
         else None
     )
-    urgency = (
-        proposal.rule.urgency
-        if proposal is not None and proposal.rule is not None
-        else (Urgency.ACUTE if signal.acute else Urgency.NORMAL)
+    # Acute when the rule says so or the signal is: an acute threat is never given working days.
+    rule_is_acute = (
+        proposal is not None
+        and proposal.rule is not None
+        and (proposal.rule.urgency == Urgency.ACUTE)
     )
+    urgency = Urgency.ACUTE if rule_is_acute or signal.acute else Urgency.NORMAL
     now = clock.now()
     with transaction.atomic():
         open_states = (ReferralState.DRAFT, ReferralState.SENT, ReferralState.ACCEPTED)
@@ -709,8 +711,10 @@ def escalate_overdue(*, limit: int = 500, label: str = "escalation-job") -> Esca
                 .get(pk=referral_id)
             )
             centre = directory_selectors.coordination_centre(country=referral.jurisdiction)
-            duty = _duty_coordinator(centre)
+            already = centre is not None and referral.responsible_organisation_id == centre.pk
+            duty = None if already else _duty_coordinator(centre)
             if centre is not None and duty is not None:
+                # A coordinator who already took it over (or sent it) stays responsible.
                 referral.responsible_organisation = centre
                 referral.responsible_user = duty
             _save(referral, ["responsible_organisation", "responsible_user"])

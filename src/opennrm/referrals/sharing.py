@@ -20,8 +20,8 @@ from opennrm.core import audit
 from opennrm.core.models import AuditAction
 from opennrm.core.taxonomies import ISIC_SECTIONS, form_label
 from opennrm.intake.explain import explain
-from opennrm.intake.questionnaires import answer_rows
 from opennrm.intake.models import Screening, Signal
+from opennrm.intake.questionnaires import answer_rows
 from opennrm.referrals.models import Referral, ReferralState
 
 SHARE_CATEGORIES: list[tuple[str, Any]] = [
