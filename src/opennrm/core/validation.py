@@ -45,3 +45,24 @@ def clean_text(
     if len(text) > max_length:
         errors.add(field, _("Enter at most %(limit)d characters.") % {"limit": max_length})
     return text
+
+
+def clean_choice(
+    value: Any,
+    field: str,
+    choices: Any,
+    errors: FieldErrors,
+    message: str,
+    *,
+    required: bool = False,
+) -> str:
+    """``value`` if it is one of ``choices``; "" when empty (an error if ``required``) or, with
+    ``message`` added to ``field``, when it is not one of them."""
+    if value in (None, ""):
+        if required:
+            errors.add(field, message)
+        return ""
+    if not isinstance(value, str) or value not in choices:
+        errors.add(field, message)
+        return ""
+    return value

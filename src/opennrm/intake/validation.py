@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from opennrm.core import clock
 from opennrm.core import jurisdictions as jurisdiction_rules
 from opennrm.core.taxonomies import EXPLOITATION_FORM_CODES, ISIC_SECTIONS, Barrier, Population
-from opennrm.core.validation import FieldErrors, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.intake.models import DismissReason, SignalLinkKind
 
 TEXT_LIMITS = {
@@ -58,15 +58,6 @@ def _datetime(value: Any, field: str, errors: FieldErrors) -> datetime.datetime 
     elif parsed < EARLIEST:
         errors.add(field, _("Enter a date after 1990."))
     return parsed
-
-
-def _choice(value: Any, field: str, choices: list[str], errors: FieldErrors, message: str) -> str:
-    if value in (None, ""):
-        return ""
-    if not isinstance(value, str) or value not in choices:
-        errors.add(field, message)
-        return ""
-    return value
 
 
 def _age(value: Any, errors: FieldErrors) -> int | None:
@@ -119,17 +110,17 @@ def clean_signal_data(data: Mapping[str, Any], *, jurisdiction: str) -> dict[str
     values["observed_at"] = _datetime(data.get("observed_at"), "observed_at", errors)
     rules = jurisdiction_rules.get(jurisdiction)
     regions = [region.code for region in rules.regions] if rules is not None else []
-    values["region"] = _choice(
+    values["region"] = clean_choice(
         data.get("region"), "region", regions, errors, _("Choose a region from the list.")
     )
-    values["barrier"] = _choice(
+    values["barrier"] = clean_choice(
         data.get("barrier"),
         "barrier",
         list(Barrier.values),
         errors,
         _("Choose a barrier from the list."),
     )
-    population = _choice(
+    population = clean_choice(
         data.get("population"),
         "population",
         list(Population.values),
@@ -144,7 +135,7 @@ def clean_signal_data(data: Mapping[str, Any], *, jurisdiction: str) -> dict[str
     values["population"] = population or Population.UNKNOWN
     values["estimated_age"] = age
     values["forms"] = _forms(data.get("forms"), errors)
-    values["labour_sector"] = _choice(
+    values["labour_sector"] = clean_choice(
         data.get("labour_sector"),
         "labour_sector",
         list(ISIC_SECTIONS),
@@ -165,16 +156,16 @@ def clean_signal_data(data: Mapping[str, Any], *, jurisdiction: str) -> dict[str
 
 def clean_dismiss_reason(value: Any) -> str:
     errors = FieldErrors()
-    reason = _choice(value, "reason", list(DismissReason.values), errors, _("Choose a reason."))
-    if not reason and not errors.errors:
-        errors.add("reason", _("Choose a reason."))
+    reason = clean_choice(
+        value, "reason", list(DismissReason.values), errors, _("Choose a reason."), required=True
+    )
     errors.raise_if_any()
     return reason
 
 
 def clean_link_kind(value: Any) -> str:
     errors = FieldErrors()
-    kind = _choice(
+    kind = clean_choice(
         value, "kind", list(SignalLinkKind.values), errors, _("Choose what the signals share.")
     )
     if not kind and not errors.errors:
@@ -198,13 +189,13 @@ def clean_public_report(data: Mapping[str, Any]) -> dict[str, Any]:
     countries = [
         code for code, rules in jurisdiction_rules.jurisdictions().items() if rules.public_reports
     ]
-    values["country"] = _choice(
+    values["country"] = clean_choice(
         data.get("country"), "country", countries, errors, _("Choose a country from the list.")
     )
     if not values["country"] and "country" not in errors.errors:
         errors.add("country", _("Choose the country where it happens."))
     values["minor"] = (
-        _choice(
+        clean_choice(
             data.get("minor"),
             "minor",
             ["yes", "no", "unknown"],

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from opennrm.core import clock
-from opennrm.core.validation import FieldErrors, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.referrals import routing
 from opennrm.referrals.models import ConsentBasis, DeclineReason, OverrideGround, RevokeReason
 from opennrm.referrals.sharing import SHARE_CODES
@@ -35,15 +35,6 @@ class Consent:
     explanation: str = ""
 
 
-def _choice(value: Any, field: str, allowed: Any, errors: FieldErrors, message: str) -> str:
-    if value in (None, ""):
-        return ""
-    if not isinstance(value, str) or value not in allowed:
-        errors.add(field, message)
-        return ""
-    return value
-
-
 def _flag(value: Any, field: str, errors: FieldErrors) -> bool | None:
     if value in (None, "", "unknown"):
         return None
@@ -60,7 +51,7 @@ def _flag(value: Any, field: str, errors: FieldErrors) -> bool | None:
 def clean_situation(data: dict[str, Any], errors: FieldErrors) -> dict[str, Any]:
     """The extra routing categories asked when referring (never personal data)."""
     situation = {
-        "nationality": _choice(
+        "nationality": clean_choice(
             data.get("nationality"),
             "nationality",
             routing.NATIONALITIES,
@@ -109,7 +100,7 @@ def _moment(value: Any, field: str, errors: FieldErrors) -> datetime | None:
 def clean_consent(data: dict[str, Any], errors: FieldErrors) -> Consent | None:
     """Consent (when, in which language, explained by whom) or an override with its ground and
     an explanation; one of the two is required."""
-    basis = _choice(
+    basis = clean_choice(
         data.get("basis"),
         "basis",
         ConsentBasis.values,
@@ -125,15 +116,14 @@ def clean_consent(data: dict[str, Any], errors: FieldErrors) -> Consent | None:
         return None
     if basis == ConsentBasis.CONSENT:
         given_at = _moment(data.get("given_at"), "given_at", errors)
-        language = _choice(
+        language = clean_choice(
             data.get("language"),
             "language",
             CONSENT_LANGUAGES,
             errors,
             _("Choose the language the consent was explained in."),
+            required=True,
         )
-        if not language and "language" not in errors.errors:
-            errors.add("language", _("Choose the language the consent was explained in."))
         explained_by = data.get("explained_by")
         explained_by_id = None
         if explained_by not in (None, ""):
@@ -142,15 +132,14 @@ def clean_consent(data: dict[str, Any], errors: FieldErrors) -> Consent | None:
             except ValueError:
                 errors.add("explained_by", _("Choose a colleague of your organisation."))
         return Consent(basis, given_at, language, explained_by_id)
-    ground = _choice(
+    ground = clean_choice(
         data.get("ground"),
         "ground",
         OverrideGround.values,
         errors,
         _("Choose the legal ground."),
+        required=True,
     )
-    if not ground and "ground" not in errors.errors:
-        errors.add("ground", _("Choose the legal ground."))
     explanation = clean_text(
         data.get("explanation"), "explanation", NOTE_LIMIT, errors, multiline=True
     )
@@ -161,9 +150,9 @@ def clean_consent(data: dict[str, Any], errors: FieldErrors) -> Consent | None:
 
 def clean_decline(reason: Any, note: Any) -> tuple[str, str]:
     errors = FieldErrors()
-    code = _choice(reason, "reason", DeclineReason.values, errors, _("Choose a reason."))
-    if not code and "reason" not in errors.errors:
-        errors.add("reason", _("Choose a reason."))
+    code = clean_choice(
+        reason, "reason", DeclineReason.values, errors, _("Choose a reason."), required=True
+    )
     text = clean_text(note, "note", NOTE_LIMIT, errors, multiline=True)
     errors.raise_if_any()
     return code, text
@@ -171,17 +160,17 @@ def clean_decline(reason: Any, note: Any) -> tuple[str, str]:
 
 def clean_revoke(reason: Any) -> str:
     errors = FieldErrors()
-    code = _choice(reason, "reason", RevokeReason.values, errors, _("Choose a reason."))
-    if not code and "reason" not in errors.errors:
-        errors.add("reason", _("Choose a reason."))
+    code = clean_choice(
+        reason, "reason", RevokeReason.values, errors, _("Choose a reason."), required=True
+    )
     errors.raise_if_any()
     return code
 
 
 def clean_review(outcome: Any) -> str:
     errors = FieldErrors()
-    code = _choice(outcome, "outcome", ("upheld", "rejected"), errors, _("Choose an outcome."))
-    if not code and "outcome" not in errors.errors:
-        errors.add("outcome", _("Choose an outcome."))
+    code = clean_choice(
+        outcome, "outcome", ("upheld", "rejected"), errors, _("Choose an outcome."), required=True
+    )
     errors.raise_if_any()
     return code
