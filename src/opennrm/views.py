@@ -19,6 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
         (roles.ADD_SIGNAL, "signals:create"),
         (roles.TRIAGE_SIGNAL, "signals:triage"),
         (roles.VIEW_SIGNAL, "signals:list"),
+        (roles.VIEW_REFERRAL, "referrals:list"),
+        (roles.MANAGE_REFERRAL, "referrals:dashboard"),
         (roles.VIEW_SIGNAL, "referrals:whom"),
         (roles.VIEW_PERSON, "persons:search"),
         (roles.ADD_PERSON, "persons:create"),
