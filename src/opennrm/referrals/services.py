@@ -672,9 +672,15 @@ class EscalationRun:
     escalated: list[int]
 
 
-def _duty_coordinator(centre: Organisation | None) -> User | None:
-    members = _members(centre.pk if centre else None, roles.MANAGE_REFERRAL)
-    return members[0] if members else None
+def _centre_of(
+    country: str, known: dict[str, tuple[Organisation | None, list[User]]]
+) -> tuple[Organisation | None, list[User]]:
+    """The country's coordination centre and its coordinators (the first is on duty), looked up
+    once per country and run."""
+    if country not in known:
+        centre = directory_selectors.coordination_centre(country=country)
+        known[country] = (centre, _members(centre.pk if centre else None, roles.MANAGE_REFERRAL))
+    return known[country]
 
 
 def escalate_overdue(*, limit: int = 500, label: str = "escalation-job") -> EscalationRun:
@@ -695,6 +701,7 @@ def escalate_overdue(*, limit: int = 500, label: str = "escalation-job") -> Esca
     )
     escalated: list[int] = []
     system = _System(label)
+    centres: dict[str, tuple[Organisation | None, list[User]]] = {}
     for referral_id in due:
         with transaction.atomic():
             claimed = Referral.objects.filter(
@@ -710,9 +717,9 @@ def escalate_overdue(*, limit: int = 500, label: str = "escalation-job") -> Esca
                 .select_related("recipient_organisation", "sender")
                 .get(pk=referral_id)
             )
-            centre = directory_selectors.coordination_centre(country=referral.jurisdiction)
+            centre, coordinators = _centre_of(referral.jurisdiction, centres)
             already = centre is not None and referral.responsible_organisation_id == centre.pk
-            duty = None if already else _duty_coordinator(centre)
+            duty = None if already or not coordinators else coordinators[0]
             if centre is not None and duty is not None:
                 # A coordinator who already took it over (or sent it) stays responsible.
                 referral.responsible_organisation = centre
@@ -728,7 +735,6 @@ def escalate_overdue(*, limit: int = 500, label: str = "escalation-job") -> Esca
                 if referral.accept_by
                 else None,
             )
-            coordinators = _members(centre.pk if centre else None, roles.MANAGE_REFERRAL)
             _notify(
                 [referral.sender, *coordinators],
                 "referral_escalated",
