@@ -338,3 +338,17 @@ def test_escalation_keeps_the_coordinator_who_already_took_the_referral_over(
     assert _escalate(SENT + timedelta(hours=2)).escalated == [acute.pk]
     row = fresh(acute)
     assert (row.responsible_organisation, row.responsible_user) == (centre, colin)
+
+
+def test_the_command_escalates_and_prints_counts_only(acute: Referral) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with time_machine.travel(SENT + timedelta(hours=2), tick=False):
+        call_command("referrals_escalate", stdout=out)
+    assert out.getvalue().strip() == "1 referral(s) escalated (1 due)"
+    assert acute.reference not in out.getvalue()
+    with pytest.raises(SystemExit):
+        call_command("referrals_escalate", "--every", "5", stdout=out, stderr=StringIO())
