@@ -20,7 +20,8 @@ from opennrm.cases.models import Person, PersonNameToken
 from opennrm.cases.selectors import OBJECT_TYPE, access_person
 from opennrm.cases.validation import NAME_FIELDS, PERSON_FIELDS, clean_person_data, require_a_name
 from opennrm.core import audit, clock
-from opennrm.core.errors import ConcurrentEditError, NotFoundOrForbidden, PermissionDeniedError
+from opennrm.core.errors import ConcurrentEditError, PermissionDeniedError
+from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.directory import roles
 
@@ -45,13 +46,6 @@ def _replace_name_tokens(person: Person) -> None:
     PersonNameToken.objects.bulk_create(
         [PersonNameToken(person=person, token=token) for token in sorted(wanted - existing)]
     )
-
-
-def _lock(person_id: int) -> Person:
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
-    if person is None:  # deleted since the access check
-        raise NotFoundOrForbidden
-    return person
 
 
 def person_create(
@@ -109,7 +103,7 @@ def person_update(
     access_person(actor=actor, person_id=person_id, action="change", purpose=purpose)
     values = clean_person_data(data, partial=True)
     with transaction.atomic():
-        person = _lock(person_id)
+        person = lock_for_update(Person, person_id)
         if person.version != expected_version:
             raise ConcurrentEditError
         changed = [name for name, value in values.items() if getattr(person, name) != value]
@@ -147,7 +141,7 @@ def person_delete(
     """Delete the person and its name index; with ``expected_version``, only if unchanged."""
     access_person(actor=actor, person_id=person_id, action="delete", purpose=purpose)
     with transaction.atomic():
-        person = _lock(person_id)
+        person = lock_for_update(Person, person_id)
         if expected_version is not None and person.version != expected_version:
             raise ConcurrentEditError
         pk, organisation_id, fields = person.pk, person.organisation_id, _filled(_values_of(person))

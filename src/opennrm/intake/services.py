@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from opennrm.core import audit, clock, context, crypto
 from opennrm.core.errors import (
-    ConcurrentEditError,
     InvalidInput,
     NotFoundOrForbidden,
     PermissionDeniedError,
 )
+from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.core.references import new_reference, random_code
 from opennrm.core.taxonomies import Population
@@ -145,15 +145,6 @@ def signal_record(
     return signal
 
 
-def _lock(signal_id: int, expected_version: int | None) -> Signal:
-    signal = Signal.objects.select_for_update().filter(pk=signal_id).first()
-    if signal is None:
-        raise NotFoundOrForbidden
-    if expected_version is not None and signal.version != expected_version:
-        raise ConcurrentEditError
-    return signal
-
-
 def _touch(signal: Signal, fields: Iterable[str], *, coarse: bool = False) -> None:
     signal.version += 1
     signal.updated_at = clock.now_to_the_hour() if coarse else clock.now()
@@ -167,7 +158,7 @@ def signal_update(
     current = access_signal(actor=actor, signal_id=signal_id, action="change")
     values = clean_signal_data(data, jurisdiction=current.jurisdiction)
     with transaction.atomic():
-        signal = _lock(signal_id, expected_version)
+        signal = lock_for_update(Signal, signal_id, expected_version)
         changed = [name for name, value in values.items() if getattr(signal, name) != value]
         if not changed:
             return signal
@@ -228,7 +219,7 @@ def signal_link_person(
     except NotFoundOrForbidden:
         raise InvalidInput({"person": [_("Choose a person you may see.")]}) from None
     with transaction.atomic():
-        signal = _lock(signal_id, expected_version)
+        signal = lock_for_update(Signal, signal_id, expected_version)
         signal.person_id = person_pk
         _touch(signal, ["person"])
         audit.record_object(
@@ -242,7 +233,7 @@ def signal_dismiss(*, actor: Any, signal_id: int, expected_version: int, reason:
     reason = clean_dismiss_reason(reason)
     access_signal(actor=actor, signal_id=signal_id, action="triage")
     with transaction.atomic():
-        signal = _lock(signal_id, expected_version)
+        signal = lock_for_update(Signal, signal_id, expected_version)
         signal.triage_status = TriageStatus.DISMISSED
         signal.dismiss_reason = reason
         signal.has_new_information = False
@@ -259,7 +250,7 @@ def signal_dismiss(*, actor: Any, signal_id: int, expected_version: int, reason:
 def signal_mark_referred(*, actor: Any, signal_id: int) -> None:
     """A referral of the signal was sent: it leaves the triage queue (called by the referrals'
     ``referral_send`` inside its transaction, after it checked the actor's right to refer)."""
-    signal = _lock(signal_id, None)
+    signal = lock_for_update(Signal, signal_id)
     if signal.triage_status == TriageStatus.REFERRED:
         return
     signal.triage_status = TriageStatus.REFERRED
@@ -341,7 +332,7 @@ def screening_run(
         raise InvalidInput({"observed": [_("Choose indicators from the list.")]}) from None
     with transaction.atomic():
         stored = _stored_version(catalogue)
-        locked = _lock(signal.pk, None)
+        locked = lock_for_update(Signal, signal.pk)
         observed_refs = [
             ref for ref in locked.observed_indicators if not ref.startswith(f"{catalogue.id}:")
         ] + [f"{catalogue.id}:{item.indicator}" for item in result.contributions]
@@ -410,7 +401,7 @@ def first_contact_record(
         errors.add("answers", _("Record at least one answer."))
     errors.raise_if_any()
     with transaction.atomic():
-        signal = _lock(signal_id, expected_version)
+        signal = lock_for_update(Signal, signal_id, expected_version)
         signal.first_contact = {
             "questionnaire": questionnaire.id,
             "version": questionnaire.version,

@@ -24,9 +24,9 @@ from opennrm.core import audit, calendars, clock
 from opennrm.core.errors import (
     ConcurrentEditError,
     InvalidInput,
-    NotFoundOrForbidden,
     PermissionDeniedError,
 )
+from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.core.references import new_reference
 from opennrm.core.validation import FieldErrors, clean_text
@@ -34,6 +34,7 @@ from opennrm.directory import notifications, roles
 from opennrm.directory import selectors as directory_selectors
 from opennrm.directory.backends import organisations_with_perm
 from opennrm.directory.models import Membership, Organisation, User
+from opennrm.directory.services import SystemActor
 from opennrm.intake import services as intake_services
 from opennrm.intake.models import Signal
 from opennrm.intake.selectors import access_signal
@@ -165,15 +166,6 @@ def situation_of(signal: Signal, extra: Mapping[str, Any] | None = None) -> rout
         screening_level=latest or "",
         referrer_kind=signal.organisation.kind,
     )
-
-
-def _lock(referral_id: int, expected_version: int | None) -> Referral:
-    referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
-    if referral is None:
-        raise NotFoundOrForbidden
-    if expected_version is not None and referral.version != expected_version:
-        raise ConcurrentEditError
-    return referral
 
 
 def _record(
@@ -429,7 +421,7 @@ def _step(
 ) -> tuple[Referral, lifecycle.Transition, str]:
     """Lock one referral and check ``action`` again on the locked row (inside the transaction;
     ``_precheck`` ran before it)."""
-    referral = _lock(referral_id, expected_version)
+    referral = lock_for_update(Referral, referral_id, expected_version)
     step = _check(actor, referral, action)
     return referral, step, referral.state
 
@@ -700,7 +692,7 @@ def escalate_overdue(*, limit: int = 500, label: str = "escalation-job") -> Esca
         .values_list("pk", flat=True)[:limit]
     )
     escalated: list[int] = []
-    system = _System(label)
+    system = SystemActor(label)
     centres: dict[str, tuple[Organisation | None, list[User]]] = {}
     for referral_id in due:
         with transaction.atomic():
@@ -743,16 +735,3 @@ def escalate_overdue(*, limit: int = 500, label: str = "escalation-job") -> Esca
             )
             escalated.append(referral_id)
     return EscalationRun(len(due), escalated)
-
-
-class _System:
-    """The job as an actor: no account; audited by its label."""
-
-    pk = None
-    is_authenticated = True
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def get_username(self) -> str:
-        return self.label

@@ -198,13 +198,10 @@ def refer(request: HttpRequest, signal_pk: int) -> HttpResponse:
                         return redirect("referrals:detail", pk=made[0].pk)
                     return redirect("referrals:list")
         status = 400
-    reasons = {item.organisation.pk: item for item in proposals}
     context = {
         "signal": signal,
         "form": form,
         "proposals": proposals,
-        "reasons": reasons,
-        "jurisdiction": jurisdiction_rules.get(signal.jurisdiction),
     }
     return render(request, "referrals/refer.html", context, status=status)
 
