@@ -21,6 +21,7 @@ ALIASES = {
     ("user", "create"): "user_create",
     ("role", "grant"): "role_grant",
     ("referrals", "escalate"): "referrals_escalate",
+    ("cases", "remind"): "cases_remind",
 }
 
 

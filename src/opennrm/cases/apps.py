@@ -8,6 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from opennrm.cases import checks, deadlines, missing  # noqa: F401 (checks, notifications)
         from opennrm.cases.ports import CasesPersonPort
         from opennrm.intake.ports import register_persons
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opennrm.cases import deadlines
 from opennrm.cases.indexes import dob_index, person_name_hashes
 from opennrm.cases.models import Person, PersonNameToken
 from opennrm.cases.selectors import OBJECT_TYPE, access_person
@@ -121,6 +122,8 @@ def person_update(
         person.save(update_fields=update_fields)
         if NAME_FIELDS & set(changed):
             _replace_name_tokens(person)
+        if "date_of_birth" in changed:
+            deadlines.sync_person(person.pk)
         audit.record_object(
             action=AuditAction.UPDATE,
             actor=actor,

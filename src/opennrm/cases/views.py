@@ -125,6 +125,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": user.has_perm(roles.CHANGE_PERSON, person),
         "can_delete": user.has_perm(roles.DELETE_PERSON, person),
         "can_export": user.has_perm(roles.EXPORT_PERSON, person),
+        "can_open_case": user.has_perm(roles.ADD_CASE, person),
     }
     return render(request, "persons/detail.html", context)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("persons/", include("opennrm.cases.urls")),
     path("signals/", include("opennrm.intake.urls")),
     path("referrals/", include("opennrm.referrals.urls")),
+    path("cases/", include("opennrm.cases.case_urls")),
     path("report/", include("opennrm.intake.public_urls")),
     path("audit/", include("opennrm.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -144,3 +144,25 @@ def calendar(country: str) -> Calendar:
 
 def reset_cache() -> None:
     _loaded.reset()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; a day the target month lacks becomes its last day
+    (31 January + 1 month = 28 or 29 February; 29 February + 12 months = 28 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def add_working_days_to_date(calendar: Calendar, day: date, days: int) -> date:
+    """The ``days``-th working day after ``day`` (the day itself does not count)."""
+    if days < 1:
+        raise ValueError("a period in working days counts at least one day")
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+    return day

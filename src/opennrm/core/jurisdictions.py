@@ -75,7 +75,7 @@ def parse_jurisdiction(path: Path) -> Jurisdiction:
     root = Reader(path, load_yaml(path))
     known = {"schema", "code", "name", "time_zone", "public_reports", "regions"}
     # Sections of later rules are validated by the apps that read them.
-    extra = {"functions", "routing", "procedures", "calendar", "retention"}
+    extra = {"functions", "routing", "procedures", "case_deadlines", "calendar", "retention"}
     root.only(known | extra)
     if root.raw("schema") != SCHEMA:
         raise root.fail("schema", f"'schema' must be {SCHEMA!r}")

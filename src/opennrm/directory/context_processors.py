@@ -19,6 +19,8 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("referrals:list", _("Referrals"), roles.VIEW_REFERRAL),
     ("referrals:dashboard", _("Referral overview"), roles.MANAGE_REFERRAL),
     ("referrals:whom", _("Whom to contact"), roles.VIEW_SIGNAL),
+    ("cases:list", _("Case files"), roles.VIEW_CASE),
+    ("cases:deadlines", _("Deadlines"), roles.CHANGE_CASE),
     ("persons:search", _("Persons"), roles.VIEW_PERSON),
     ("directory:organisations", _("Directory"), roles.VIEW_ORGANISATIONS),
     ("directory:users", _("Users"), roles.MANAGE_USERS),

@@ -47,21 +47,34 @@ RESPOND_REFERRAL = "referrals.respond_own_org_referral"
 # its country, and reviews the referrals made without consent.
 MANAGE_REFERRAL = "referrals.manage_jurisdiction_referral"
 
+# Case files: seen by the lead organisation and the case team (the guardian's and the police
+# contact's organisations); opened and worked on by the lead organisation.
+VIEW_CASE = "cases.view_own_org_casefile"
+ADD_CASE = "cases.add_own_org_casefile"
+CHANGE_CASE = "cases.change_own_org_casefile"
+# Jurisdiction scope: coordinators approve closures, review a minor left without a guardian, and
+# oversee every case file of their country.
+MANAGE_CASE = "cases.manage_jurisdiction_casefile"
+
 _PERSON_WORK = {VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, EXPORT_PERSON}
 _SIGNAL_WORK = {VIEW_SIGNAL, ADD_SIGNAL, CHANGE_SIGNAL}
 _REFERRAL_WORK = {VIEW_REFERRAL, SEND_REFERRAL, RESPOND_REFERRAL}
+_CASE_WORK = {VIEW_CASE, ADD_CASE, CHANGE_CASE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.FRONTLINE: frozenset(
         {VIEW_ORGANISATIONS, VIEW_PERSON, ADD_PERSON, *_SIGNAL_WORK, *_REFERRAL_WORK}
     ),
     Role.CASE_WORKER: frozenset(
-        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK}
+        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK, *_CASE_WORK}
     ),
     Role.CARE_COORDINATOR: frozenset(
-        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK}
+        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK, *_CASE_WORK}
     ),
-    Role.INVESTIGATOR: frozenset({VIEW_ORGANISATIONS, VIEW_PERSON, *_SIGNAL_WORK, *_REFERRAL_WORK}),
+    # Investigators see the case files on which their organisation is the police contact.
+    Role.INVESTIGATOR: frozenset(
+        {VIEW_ORGANISATIONS, VIEW_PERSON, *_SIGNAL_WORK, *_REFERRAL_WORK, VIEW_CASE}
+    ),
     # Prosecutors see signals and refer (source 004:L110-L112: police and PPS refer to the AVIM).
     Role.PROSECUTOR: frozenset(
         {VIEW_ORGANISATIONS, VIEW_PERSON, VIEW_SIGNAL, VIEW_REFERRAL, SEND_REFERRAL}
@@ -75,6 +88,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             TRIAGE_SIGNAL,
             *_REFERRAL_WORK,
             MANAGE_REFERRAL,
+            *_CASE_WORK,
+            MANAGE_CASE,
         }
     ),
     Role.ANALYST: frozenset({VIEW_ORGANISATIONS}),

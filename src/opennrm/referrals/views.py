@@ -239,6 +239,9 @@ def _detail_context(request: HttpRequest, referral: Referral) -> dict[str, Any]:
         and referral.accept_by is not None
         and referral.accept_by <= clock.now(),
         "can_open_signal": signal_selectors.may(request.user, referral.signal, "view"),
+        # The recipient opens its case file once it accepted (the cases app, above referrals).
+        "may_open_case": referral.state == ReferralState.ACCEPTED
+        and request.user.has_perm(roles.ADD_CASE, referral.recipient_organisation),
         "version_form": VersionForm(initial=version),
         "decline_form": DeclineForm(initial=version),
         "revoke_form": RevokeForm(initial=version),

@@ -1,0 +1,260 @@
+"""Reads of case files, permission-checked: the one door to a case file (DESIGN rule 2).
+
+Who may open a case file:
+
+* members of the lead organisation with a role granting ``VIEW_CASE``;
+* members of the case team's organisations with that role: the guardian's organisation and the
+  police contact's organisation (they are notified when a minor goes missing and must be able to
+  act on it);
+* coordinators of the case's country (``MANAGE_CASE``).
+
+Only the lead organisation (``CHANGE_CASE``) and coordinators work on it. A missing case and a
+forbidden one give the same answer (``NotFoundOrForbidden``); both are audited (``denied``), and
+so is every opening of a case (``read``) and every list shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from django.db.models import Q, QuerySet
+
+from opennrm.cases import phases
+from opennrm.cases.models import CaseFile, Deadline, DeadlineStatus, Phase
+from opennrm.core import audit, clock
+from opennrm.core.errors import NotFoundOrForbidden
+from opennrm.core.models import AuditAction
+from opennrm.directory import roles
+from opennrm.directory.backends import countries_with_perm, is_signed_in, organisations_with_perm
+
+CaseAction = Literal["view", "change", "manage"]
+OBJECT_TYPE = "case"
+LIST_LIMIT = 200
+
+
+def _orgs(actor: Any, perm: str) -> set[int]:
+    return organisations_with_perm(actor, perm) if is_signed_in(actor) else set()
+
+
+def is_coordinator(actor: Any, case: CaseFile) -> bool:
+    return is_signed_in(actor) and case.jurisdiction in countries_with_perm(
+        actor, roles.MANAGE_CASE
+    )
+
+
+def team_organisations(case: CaseFile) -> set[int]:
+    return {
+        org_id
+        for org_id in (
+            case.lead_organisation_id,
+            case.guardian_organisation_id,
+            case.police_organisation_id,
+        )
+        if org_id is not None
+    }
+
+
+def may_view(actor: Any, case: CaseFile) -> bool:
+    return bool(_orgs(actor, roles.VIEW_CASE) & team_organisations(case)) or is_coordinator(
+        actor, case
+    )
+
+
+def parts_of(actor: Any, case: CaseFile) -> set[str]:
+    """The parts (``phases.LEAD``, ``phases.COORDINATOR``) the actor plays on this case."""
+    found: set[str] = set()
+    if case.lead_organisation_id in _orgs(actor, roles.CHANGE_CASE):
+        found.add(phases.LEAD)
+    if is_coordinator(actor, case):
+        found.add(phases.COORDINATOR)
+    return found
+
+
+def may_change(actor: Any, case: CaseFile) -> bool:
+    return bool(parts_of(actor, case))
+
+
+def may_report_missing(actor: Any, case: CaseFile) -> bool:
+    """The lead organisation, the guardian's organisation and coordinators report a person
+    missing (whoever notices it first)."""
+    orgs = _orgs(actor, roles.CHANGE_CASE)
+    team = {case.lead_organisation_id, case.guardian_organisation_id} - {None}
+    return bool(orgs & team) or is_coordinator(actor, case)
+
+
+def allowed_phase_actions(actor: Any, case: CaseFile) -> list[str]:
+    parts = parts_of(actor, case)
+    return [
+        action
+        for action in phases.PHASE_ACTIONS
+        if case.phase in phases.TRANSITIONS[action].sources
+        and phases.TRANSITIONS[action].by & parts
+    ]
+
+
+def access_case(
+    *, actor: Any, case_id: object, action: CaseAction = "view", record_read: bool = True
+) -> CaseFile:
+    """The case ``case_id`` if ``actor`` may ``action`` it; a successful view is audited."""
+    try:
+        pk = int(str(case_id))
+    except ValueError:
+        raise NotFoundOrForbidden from None
+    if not is_signed_in(actor) or pk <= 0:
+        raise NotFoundOrForbidden
+    case = (
+        CaseFile.objects.select_related(
+            "person",
+            "lead_organisation",
+            "owner",
+            "guardian_organisation",
+            "guardian",
+            "police_organisation",
+            "police_contact",
+            "identification_decided_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    allowed = case is not None and (
+        may_view(actor, case)
+        if action == "view"
+        else is_coordinator(actor, case)
+        if action == "manage"
+        else may_change(actor, case)
+    )
+    if case is None or not allowed:
+        audit.record(
+            action=AuditAction.DENIED,
+            actor=actor,
+            organisation_id=case.lead_organisation_id if case else None,
+            object_type=OBJECT_TYPE,
+            object_id=pk,
+            detail={"action": action},
+        )
+        raise NotFoundOrForbidden
+    if record_read:
+        audit.record(
+            action=AuditAction.READ,
+            actor=actor,
+            organisation_id=case.lead_organisation_id,
+            object_type=OBJECT_TYPE,
+            object_id=case.pk,
+        )
+    return case
+
+
+def _visible(actor: Any) -> QuerySet[CaseFile]:
+    orgs = _orgs(actor, roles.VIEW_CASE)
+    countries = countries_with_perm(actor, roles.MANAGE_CASE) if is_signed_in(actor) else set()
+    return CaseFile.objects.filter(
+        Q(lead_organisation_id__in=orgs)
+        | Q(guardian_organisation_id__in=orgs)
+        | Q(police_organisation_id__in=orgs)
+        | Q(jurisdiction__in=countries)
+    )
+
+
+def _audited(actor: Any, view: str, cases: list[CaseFile]) -> list[CaseFile]:
+    audit.record(
+        action=AuditAction.SEARCH,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        detail={"view": view, "results": len(cases), "ids": [case.pk for case in cases]},
+    )
+    return cases
+
+
+def case_list(
+    *, actor: Any, include_closed: bool = False, limit: int = LIST_LIMIT
+) -> list[CaseFile]:
+    """The case files the actor may see, those they own first, then the most recently changed."""
+    if not is_signed_in(actor):
+        return []
+    queryset = _visible(actor).select_related("lead_organisation", "owner")
+    if not include_closed:
+        queryset = queryset.exclude(phase=Phase.CLOSED)
+    cases = list(queryset.order_by("-updated_at", "-pk")[:limit])
+    cases.sort(key=lambda case: case.owner_id != actor.pk)
+    return _audited(actor, "cases", cases)
+
+
+def cases_of_referral(*, actor: Any, referral_id: int) -> list[CaseFile]:
+    """The case files opened from a referral that the actor may see (for the referral's page)."""
+    if not is_signed_in(actor):
+        return []
+    return list(_visible(actor).filter(referral_id=referral_id).select_related("lead_organisation"))
+
+
+# --- deadlines
+
+DUE_SOON_DAYS = 7
+DUE_LATER_DAYS = 30
+
+
+@dataclass
+class DeadlineBoard:
+    """Open deadlines split by urgency: overdue, due within 7 days, within 30 days."""
+
+    today: date
+    overdue: list[Deadline] = field(default_factory=list)
+    soon: list[Deadline] = field(default_factory=list)
+    later: list[Deadline] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + len(self.soon) + len(self.later)
+
+
+def _board(actor: Any, view: str, queryset: QuerySet[Deadline]) -> DeadlineBoard:
+    today = clock.now().date()
+    horizon = today + timedelta(days=DUE_LATER_DAYS)
+    rows = list(
+        queryset.filter(
+            status=DeadlineStatus.OPEN, due_on__lte=horizon, case__phase__in=phases.OPEN_PHASES
+        )
+        .select_related("case", "case__lead_organisation", "case__owner", "owner")
+        .order_by("due_on", "pk")[:LIST_LIMIT]
+    )
+    board = DeadlineBoard(today=today)
+    for row in rows:
+        if row.due_on < today:
+            board.overdue.append(row)
+        elif row.due_on <= today + timedelta(days=DUE_SOON_DAYS):
+            board.soon.append(row)
+        else:
+            board.later.append(row)
+    audit.record(
+        action=AuditAction.SEARCH,
+        actor=actor,
+        object_type="deadline",
+        detail={"view": view, "results": len(rows), "cases": sorted({r.case_id for r in rows})},
+    )
+    return board
+
+
+def my_deadlines(*, actor: Any) -> DeadlineBoard:
+    """Deadlines the actor owns: their tasks, and the rule deadlines of the cases they own."""
+    if not is_signed_in(actor):
+        return DeadlineBoard(today=clock.now().date())
+    mine = Q(owner=actor) | Q(owner__isnull=True, case__owner=actor)
+    return _board(actor, "my_deadlines", Deadline.objects.filter(mine))
+
+
+def organisation_deadlines(*, actor: Any) -> DeadlineBoard:
+    """Deadlines of every case led by an organisation where the actor works on cases."""
+    orgs = _orgs(actor, roles.CHANGE_CASE)
+    return _board(
+        actor,
+        "organisation_deadlines",
+        Deadline.objects.filter(case__lead_organisation_id__in=orgs),
+    )
+
+
+def deadlines_of_case(case: CaseFile) -> list[Deadline]:
+    """The case's deadlines, open first (the caller has passed ``access_case``)."""
+    rows = list(case.deadlines.select_related("owner", "done_by").order_by("due_on", "pk"))
+    rows.sort(key=lambda row: row.status != DeadlineStatus.OPEN)
+    return rows

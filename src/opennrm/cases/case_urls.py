@@ -1,0 +1,14 @@
+"""Case-file pages, included at ``cases/``. A case is addressed by number only."""
+
+from django.urls import path
+
+from opennrm.cases import case_views
+
+app_name = "cases"
+urlpatterns = [
+    path("", case_views.case_list, name="list"),
+    path("new/", case_views.case_open, name="open"),
+    path("deadlines/", case_views.deadline_board, name="deadlines"),
+    path("<int:pk>/", case_views.case_detail, name="case"),
+    path("<int:pk>/<slug:action>/", case_views.case_act, name="act"),
+]

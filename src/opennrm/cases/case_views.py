@@ -1,0 +1,649 @@
+"""Case-file pages: the list, opening a case, the case page with its actions, and the deadlines.
+
+Views stay thin: they parse input with a form and call one service or selector. A missing or
+forbidden case is a 404; ``InvalidInput`` shows on the form (400); an edit that lost a race is a
+409 with the current state shown and nothing lost from what the user typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opennrm.cases import (
+    case_selectors,
+    casefiles,
+    deadlines,
+    missing,
+    phases,
+    procedures,
+    protection,
+    selectors,
+    services,
+)
+from opennrm.cases.case_forms import (
+    FoundForm,
+    IdentificationForm,
+    MissingForm,
+    NoGuardianForm,
+    OpenCaseForm,
+    ProcedureStartForm,
+    ProcedureStepForm,
+    StepForm,
+    TaskForm,
+    TeamForm,
+    TransferForm,
+    VersionForm,
+)
+from opennrm.cases.casefiles import GUARDIAN_KINDS, POLICE_KINDS
+from opennrm.cases.models import CaseFile
+from opennrm.core import clock
+from opennrm.core.errors import (
+    ConcurrentEditError,
+    InvalidInput,
+    NotFoundOrForbidden,
+    PermissionDeniedError,
+)
+from opennrm.core.forms import add_service_errors, set_choices
+from opennrm.directory import roles
+from opennrm.directory.backends import organisations_with_perm
+from opennrm.directory.models import Membership, Organisation
+
+EMPTY = [("", "\u2013")]
+
+
+def _roles_with(perm: str) -> list[str]:
+    return [role for role, perms in roles.ROLE_PERMISSIONS.items() if perm in perms]
+
+
+def _people(organisation_ids: list[int], perm: str, *, with_org: bool) -> list[tuple[int, str]]:
+    """(user id, label) of the active members holding ``perm`` in these organisations."""
+    rows = (
+        Membership.objects.filter(
+            organisation_id__in=organisation_ids,
+            is_active=True,
+            user__is_active=True,
+            role__in=_roles_with(perm),
+        )
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name", "user__username")
+    )
+    seen: dict[int, str] = {}
+    for row in rows:
+        name = row.user.get_full_name() or row.user.get_username()
+        seen.setdefault(row.user.pk, f"{name} \u2013 {row.organisation.name}" if with_org else name)
+    return list(seen.items())
+
+
+def _orgs(country: str, kinds: tuple[str, ...] | None = None) -> list[tuple[int, str]]:
+    queryset = Organisation.objects.filter(country=country, is_active=True)
+    if kinds is not None:
+        queryset = queryset.filter(kind__in=kinds)
+    return list(queryset.order_by("name").values_list("pk", "name"))
+
+
+def _case(request: HttpRequest, pk: int, *, record_read: bool = True) -> CaseFile:
+    try:
+        return case_selectors.access_case(actor=request.user, case_id=pk, record_read=record_read)
+    except NotFoundOrForbidden:
+        raise Http404 from None
+
+
+# --- the list and the deadlines -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    include_closed = request.GET.get("closed") == "1"
+    cases = case_selectors.case_list(actor=request.user, include_closed=include_closed)
+    may_open = bool(organisations_with_perm(request.user, roles.ADD_CASE))
+    return render(
+        request,
+        "cases/list.html",
+        {"cases": cases, "include_closed": include_closed, "may_open": may_open},
+    )
+
+
+@login_required
+@require_GET
+def deadline_board(request: HttpRequest) -> HttpResponse:
+    scope = "organisation" if request.GET.get("scope") == "organisation" else "mine"
+    board = (
+        case_selectors.organisation_deadlines(actor=request.user)
+        if scope == "organisation"
+        else case_selectors.my_deadlines(actor=request.user)
+    )
+    return render(request, "cases/deadlines.html", {"board": board, "scope": scope})
+
+
+# --- opening a case -----------------------------------------------------------------------------
+
+
+def _open_form(request: HttpRequest, data: Any = None) -> OpenCaseForm:
+    org_ids = sorted(organisations_with_perm(request.user, roles.ADD_CASE))
+    form = OpenCaseForm(
+        data,
+        initial={
+            "person": request.GET.get("person"),
+            "referral": request.GET.get("referral"),
+            "owner": request.user.pk,
+        },
+    )
+    set_choices(
+        form,
+        "organisation",
+        list(
+            Organisation.objects.filter(pk__in=org_ids).order_by("name").values_list("pk", "name")
+        ),
+    )
+    set_choices(form, "owner", _people(org_ids, roles.CHANGE_CASE, with_org=True))
+    return form
+
+
+def _person_label(request: HttpRequest, person_id: object) -> str:
+    try:
+        person = selectors.access_person(actor=request.user, person_id=person_id, action="view")
+    except (NotFoundOrForbidden, InvalidInput):
+        return ""
+    return person.display_name
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_open(request: HttpRequest) -> HttpResponse:
+    """Open a case file for a registered person (``?person=``), or register the person here
+    (e.g. from an accepted referral, ``?referral=``)."""
+    if not organisations_with_perm(request.user, roles.ADD_CASE):
+        raise Http404
+    form = _open_form(request, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    person_id = data["person"]
+                    if not person_id:
+                        person_id = services.person_create(
+                            actor=request.user,
+                            organisation_id=data["organisation"],
+                            data={
+                                "given_names": data["given_names"],
+                                "family_name": data["family_name"],
+                                "date_of_birth": data["date_of_birth"].isoformat()
+                                if data["date_of_birth"]
+                                else "",
+                            },
+                        ).pk
+                    case = casefiles.case_open(
+                        actor=request.user,
+                        organisation_id=data["organisation"],
+                        person_id=person_id,
+                        owner_id=data["owner"],
+                        referral_id=data["referral"],
+                        unaccompanied_minor=data["unaccompanied_minor"],
+                    )
+            except (NotFoundOrForbidden, PermissionDeniedError):
+                raise Http404 from None
+            except InvalidInput as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Case file %(reference)s is open.") % {"reference": case.reference}
+                )
+                return redirect("cases:case", pk=case.pk)
+    person_id = request.POST.get("person") or request.GET.get("person")
+    return render(
+        request,
+        "cases/open.html",
+        {"form": form, "person_label": _person_label(request, person_id) if person_id else ""},
+        status=status,
+    )
+
+
+# --- the case page ------------------------------------------------------------------------------
+
+
+def _age(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _forms_for(case: CaseFile) -> dict[str, Any]:
+    version = {"version": case.version}
+    team = TeamForm(
+        initial={
+            **version,
+            "unaccompanied_minor": case.unaccompanied_minor,
+            "guardian_organisation": case.guardian_organisation_id or "",
+            "guardian": case.guardian_id or "",
+            "guardian_appointed_on": case.guardian_appointed_on,
+            "police_organisation": case.police_organisation_id or "",
+            "police_contact": case.police_contact_id or "",
+        }
+    )
+    identification = IdentificationForm(
+        initial={
+            **version,
+            "status": case.identification_status,
+            "decided_by": case.identification_decided_by_id or "",
+            "decided_on": case.identification_decided_on,
+        }
+    )
+    return {
+        "version_form": VersionForm(initial=version),
+        "step_form": StepForm(initial=version),
+        "transfer_form": TransferForm(initial=version),
+        "team_form": team,
+        "no_guardian_form": NoGuardianForm(initial=version),
+        "identification_form": identification,
+        "procedure_start_form": ProcedureStartForm(),
+        "task_form": TaskForm(),
+        "missing_form": MissingForm(),
+        "found_form": FoundForm(),
+    }
+
+
+def _fill_choices(case: CaseFile, forms: dict[str, Any]) -> None:
+    country = case.jurisdiction
+    guardian_orgs = _orgs(country, GUARDIAN_KINDS)
+    police_orgs = _orgs(country, POLICE_KINDS)
+    team = forms["team_form"]
+    set_choices(team, "guardian_organisation", EMPTY + guardian_orgs)
+    set_choices(
+        team,
+        "guardian",
+        EMPTY + _people([pk for pk, _n in guardian_orgs], roles.VIEW_CASE, with_org=True),
+    )
+    set_choices(team, "police_organisation", EMPTY + police_orgs)
+    set_choices(
+        team,
+        "police_contact",
+        EMPTY + _people([pk for pk, _n in police_orgs], roles.VIEW_CASE, with_org=True),
+    )
+    set_choices(forms["identification_form"], "decided_by", EMPTY + _orgs(country))
+    workers = _people([pk for pk, _n in _orgs(country)], roles.CHANGE_CASE, with_org=True)
+    set_choices(forms["transfer_form"], "organisation", _orgs(country))
+    set_choices(forms["transfer_form"], "owner", workers)
+    set_choices(
+        forms["task_form"],
+        "owner",
+        [
+            ("", _("The case owner")),
+            *_people([case.lead_organisation_id], roles.CHANGE_CASE, with_org=False),
+        ],
+    )
+    started = set(case.procedures.values_list("procedure", flat=True))
+    set_choices(
+        forms["procedure_start_form"],
+        "start",
+        [
+            (f"{rule.key}|{state}", f"{rule.name}: {rule.state(state).name}")
+            for rule in procedures.of_country(country)
+            if rule.key not in started
+            for state in rule.start
+        ],
+    )
+
+
+def _procedures(case: CaseFile) -> list[dict[str, Any]]:
+    found = []
+    for row in case.procedures.order_by("pk"):
+        item = {"row": row, **protection.options(row)}
+        form = ProcedureStepForm(initial={"version": row.version}, prefix=f"p{row.pk}")
+        set_choices(form, "transition", [(step.code, step.name) for step in item.get("steps", [])])
+        item["form"] = form
+        item["history"] = list(row.transitions.select_related("actor", "organisation"))
+        found.append(item)
+    return found
+
+
+def _context(request: HttpRequest, case: CaseFile, **overrides: Any) -> dict[str, Any]:
+    forms = _forms_for(case)
+    forms.update({key: value for key, value in overrides.items() if key.endswith("_form")})
+    _fill_choices(case, forms)
+    today = clock.now().date()
+    person_name = _person_label(request, case.person_id)
+    born = case.person.date_of_birth if person_name else None
+    disappearances = list(case.disappearances.select_related("reported_by"))
+    return {
+        "case": case,
+        **forms,
+        "failed_form": overrides.get("failed_form"),
+        "person_name": person_name,
+        "age": _age(born, today),
+        "parts": case_selectors.parts_of(request.user, case),
+        "phase_actions": case_selectors.allowed_phase_actions(request.user, case),
+        "may_change": case_selectors.may_change(request.user, case),
+        "may_report_missing": case_selectors.may_report_missing(request.user, case),
+        "guardian_missing": case.unaccompanied_minor
+        and not (case.guardian_id and case.guardian_organisation_id),
+        "procedures": _procedures(case),
+        "deadlines": case_selectors.deadlines_of_case(case),
+        "today": today,
+        "disappearances": disappearances,
+        "open_disappearance": next((row for row in disappearances if row.is_open), None),
+        "transitions": list(case.transitions.select_related("actor", "organisation")),
+        "phase_label": phases.label,
+    }
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    return render(request, "cases/case.html", _context(request, case))
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+
+def _step(request: HttpRequest, case: CaseFile, form: Any, action: str) -> Any:
+    data = form.cleaned_data
+    return casefiles.case_step(
+        actor=request.user,
+        case_id=case.pk,
+        expected_version=data["version"],
+        action=action,
+        reason=data.get("reason") or "",
+        note=data.get("note") or "",
+    )
+
+
+def _procedure_start(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    key, _sep, state = form.cleaned_data["start"].partition("|")
+    return protection.procedure_start(
+        actor=request.user,
+        case_id=case.pk,
+        procedure=key,
+        state=state,
+        effective_on=form.cleaned_data["effective_on"],
+    )
+
+
+def _procedure_step(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return protection.procedure_step(
+        actor=request.user,
+        case_id=case.pk,
+        procedure_id=request.POST.get("procedure"),
+        expected_version=form.cleaned_data["version"],
+        transition=form.cleaned_data["transition"],
+        effective_on=form.cleaned_data["effective_on"],
+    )
+
+
+def _procedure_renew(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return protection.procedure_renew(
+        actor=request.user,
+        case_id=case.pk,
+        procedure_id=request.POST.get("procedure"),
+        expected_version=form.cleaned_data["version"],
+    )
+
+
+def _transfer(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    data = form.cleaned_data
+    return casefiles.case_transfer(
+        actor=request.user,
+        case_id=case.pk,
+        expected_version=data["version"],
+        organisation_id=data["organisation"],
+        owner_id=data["owner"],
+    )
+
+
+def _team(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    data = form.cleaned_data
+    return casefiles.case_set_team(
+        actor=request.user,
+        case_id=case.pk,
+        expected_version=data["version"],
+        unaccompanied_minor=data["unaccompanied_minor"],
+        guardian_organisation_id=data["guardian_organisation"],
+        guardian_id=data["guardian"],
+        guardian_appointed_on=data["guardian_appointed_on"],
+        police_organisation_id=data["police_organisation"],
+        police_contact_id=data["police_contact"],
+    )
+
+
+def _no_guardian(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casefiles.case_no_guardian_reason(
+        actor=request.user,
+        case_id=case.pk,
+        expected_version=form.cleaned_data["version"],
+        reason=form.cleaned_data["reason"],
+    )
+
+
+def _review(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casefiles.case_review_no_guardian(
+        actor=request.user, case_id=case.pk, expected_version=form.cleaned_data["version"]
+    )
+
+
+def _identification(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    data = form.cleaned_data
+    return casefiles.case_set_identification(
+        actor=request.user,
+        case_id=case.pk,
+        expected_version=data["version"],
+        status=data["status"],
+        decided_by_id=data["decided_by"],
+        decided_on=data["decided_on"],
+    )
+
+
+def _task(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    data = form.cleaned_data
+    return deadlines.task_add(
+        actor=request.user,
+        case_id=case.pk,
+        title=data["title"],
+        due_on=data["due_on"],
+        owner_id=data["owner"],
+    )
+
+
+def _done(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    deadline_id = request.POST.get("deadline")
+    if not case.deadlines.filter(pk=str(deadline_id or "0")).exists():
+        raise NotFoundOrForbidden
+    return deadlines.deadline_done(
+        actor=request.user, deadline_id=deadline_id, expected_version=form.cleaned_data["version"]
+    )
+
+
+def _missing(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return missing.missing_report(
+        actor=request.user,
+        case_id=case.pk,
+        missing_since=form.cleaned_data["missing_since"],
+        circumstances=form.cleaned_data["circumstances"],
+    )
+
+
+def _found(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return missing.missing_end(
+        actor=request.user,
+        case_id=case.pk,
+        disappearance_id=request.POST.get("disappearance"),
+        outcome=form.cleaned_data["outcome"],
+    )
+
+
+Handler = Callable[[HttpRequest, CaseFile, Any, str], Any]
+ACTIONS: dict[str, tuple[type, str, Handler, Any]] = {
+    # action: (form class, name of the form in the page's context, handler, message)
+    "advance": (StepForm, "step_form", _step, lambda: _("Assistance has started.")),
+    "request_closure": (
+        StepForm,
+        "step_form",
+        _step,
+        lambda: _("Closure was requested: a coordinator approves it."),
+    ),
+    "approve_closure": (StepForm, "step_form", _step, lambda: _("The case is closed.")),
+    "reject_closure": (
+        StepForm,
+        "step_form",
+        _step,
+        lambda: _("Closure was rejected: assistance continues."),
+    ),
+    "reopen": (StepForm, "step_form", _step, lambda: _("The case is open again.")),
+    "transfer": (TransferForm, "transfer_form", _transfer, lambda: _("The case was transferred.")),
+    "team": (
+        TeamForm,
+        "team_form",
+        _team,
+        lambda: _("The guardian and police contact were saved."),
+    ),
+    "no-guardian": (
+        NoGuardianForm,
+        "no_guardian_form",
+        _no_guardian,
+        lambda: _("The reason was recorded: a coordinator reviews it."),
+    ),
+    "review-no-guardian": (
+        VersionForm,
+        "version_form",
+        _review,
+        lambda: _("You reviewed the reason."),
+    ),
+    "identification": (
+        IdentificationForm,
+        "identification_form",
+        _identification,
+        lambda: _("The identification status was saved."),
+    ),
+    "procedure-start": (
+        ProcedureStartForm,
+        "procedure_start_form",
+        _procedure_start,
+        lambda: _("The procedure has started."),
+    ),
+    "procedure-step": (
+        ProcedureStepForm,
+        "procedure_step_form",
+        _procedure_step,
+        lambda: _("The procedure's step was recorded."),
+    ),
+    "procedure-renew": (
+        VersionForm,
+        "version_form",
+        _procedure_renew,
+        lambda: _("The permit was renewed."),
+    ),
+    "task": (TaskForm, "task_form", _task, lambda: _("The task was added.")),
+    "done": (VersionForm, "version_form", _done, lambda: _("Marked as done.")),
+    "missing": (
+        MissingForm,
+        "missing_form",
+        _missing,
+        lambda: _(
+            "The person is reported missing; the police contact and the guardian have been "
+            "notified."
+        ),
+    ),
+    "found": (FoundForm, "found_form", _found, lambda: _("The return was recorded.")),
+}
+
+
+CHOICE_FORMS = {
+    "transfer_form",
+    "team_form",
+    "identification_form",
+    "procedure_start_form",
+    "task_form",
+}
+ANCHORS = {"missing": "#missing", "found": "#missing", "task": "#deadlines", "done": "#deadlines"}
+# Forms whose version is the case's (the others carry a procedure's or a deadline's).
+CASE_VERSIONED = {
+    "step_form",
+    "transfer_form",
+    "team_form",
+    "no_guardian_form",
+    "identification_form",
+}
+
+
+def _with_current_version(
+    request: HttpRequest, pk: int, action: str, form_class: type, prefix: str | None
+) -> Any:
+    """The user's input again, now carrying the current version of the case: shown under the
+    conflict message, so that nothing typed is lost and saving again is a deliberate choice."""
+    data = request.POST.copy()
+    if ACTIONS[action][1] in CASE_VERSIONED:
+        data["version"] = str(_case(request, pk, record_read=False).version)
+    form = form_class(data, prefix=prefix) if prefix else form_class(data)
+    if ACTIONS[action][1] in CHOICE_FORMS:
+        case = _case(request, pk, record_read=False)
+        offered = _forms_for(case)
+        offered[ACTIONS[action][1]] = form
+        _fill_choices(case, offered)
+    form.is_valid()
+    return form
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One action on a case; forms carry the version the user saw (a conflict loses nothing)."""
+    if action not in ACTIONS:
+        raise Http404
+    form_class, form_name, handler, done = ACTIONS[action]
+    case = _case(request, pk, record_read=False)
+    prefix = f"p{request.POST.get('procedure')}" if action == "procedure-step" else None
+    form = form_class(request.POST, prefix=prefix) if prefix else form_class(request.POST)
+    if form_name in CHOICE_FORMS:  # the choices the page offered, for validating the answer
+        offered = _forms_for(case)
+        offered[form_name] = form
+        _fill_choices(case, offered)
+    if action == "procedure-step":
+        set_choices(
+            form,
+            "transition",
+            [(code, code) for code in [request.POST.get(f"{prefix}-transition", "")]],
+        )
+    status = 400
+    if form.is_valid():
+        try:
+            handler(request, case, form, action)
+        except (NotFoundOrForbidden, PermissionDeniedError):
+            raise Http404 from None
+        except phases.IllegalTransition:
+            messages.error(request, _("This case has moved on: the page shows its current state."))
+            return redirect("cases:case", pk=case.pk)
+        except ConcurrentEditError:
+            messages.error(
+                request,
+                _(
+                    "Someone else changed this case while you were looking at it, so your change "
+                    "was not saved. What you entered is still below: check the current state and "
+                    "save again."
+                ),
+            )
+            status = 409
+            form = _with_current_version(request, pk, action, form_class, prefix)
+        except InvalidInput as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done())
+            return redirect(reverse("cases:case", args=[case.pk]) + ANCHORS.get(action, ""))
+    case = _case(request, pk)
+    overrides: dict[str, Any] = {"failed_form": form if status == 400 else None}
+    if form_name != "procedure_step_form":
+        overrides[form_name] = form
+    return render(request, "cases/case.html", _context(request, case, **overrides), status=status)
