@@ -32,8 +32,13 @@ def test_pages_render_for_the_case_team_and_404_for_others(world: w.World, clock
         actor=world.sara, case_id=case.pk, procedure="BE/residence", state="reflection"
     )
     client = verified_client(world.sara)
-    for url in ("/cases/", f"/cases/{case.pk}/", "/cases/deadlines/",
-                "/cases/deadlines/?scope=organisation", "/cases/new/"):
+    for url in (
+        "/cases/",
+        f"/cases/{case.pk}/",
+        "/cases/deadlines/",
+        "/cases/deadlines/?scope=organisation",
+        "/cases/new/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     page = client.get(f"/cases/{case.pk}/").content.decode()
@@ -44,10 +49,17 @@ def test_pages_render_for_the_case_team_and_404_for_others(world: w.World, clock
 
 def test_open_a_case_with_a_new_person_then_act_on_it(world: w.World, clock: w.Clock) -> None:
     client = verified_client(world.sara)
-    response = client.post("/cases/new/", {
-        "organisation": world.payoke.pk, "given_names": "Ana", "family_name": "Test",
-        "date_of_birth": "2012-02-29", "owner": world.sara.pk, "unaccompanied_minor": "on",
-    })
+    response = client.post(
+        "/cases/new/",
+        {
+            "organisation": world.payoke.pk,
+            "given_names": "Ana",
+            "family_name": "Test",
+            "date_of_birth": "2012-02-29",
+            "owner": world.sara.pk,
+            "unaccompanied_minor": "on",
+        },
+    )
     assert response.status_code == 302
     case_url = response["Location"]
     page = client.get(case_url).content.decode()
@@ -61,14 +73,27 @@ def test_open_a_case_with_a_new_person_then_act_on_it(world: w.World, clock: w.C
 def test_conflict_answers_409_and_keeps_the_input(world: w.World, clock: w.Clock) -> None:
     case = w.open_case(world.sara, world.payoke)
     client = verified_client(world.sara)
-    assert client.post(f"/cases/{case.pk}/identification/", {
-        "version": case.version, "status": "presumed", "decided_by": world.police_be.pk,
-        "decided_on": "2026-03-01",
-    }).status_code == 302
-    response = client.post(f"/cases/{case.pk}/identification/", {
-        "version": case.version, "status": "identified", "decided_by": world.centre_be.pk,
-        "decided_on": "2026-03-02",
-    })
+    assert (
+        client.post(
+            f"/cases/{case.pk}/identification/",
+            {
+                "version": case.version,
+                "status": "presumed",
+                "decided_by": world.police_be.pk,
+                "decided_on": "2026-03-01",
+            },
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        f"/cases/{case.pk}/identification/",
+        {
+            "version": case.version,
+            "status": "identified",
+            "decided_by": world.centre_be.pk,
+            "decided_on": "2026-03-02",
+        },
+    )
     assert response.status_code == 409
     body = response.content.decode()
     assert "Someone else changed this case" in body

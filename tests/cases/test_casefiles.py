@@ -35,11 +35,16 @@ def test_be_statement_on_day_30_gives_the_3_month_permit_and_its_renewal_date(
         actor=world.sara, case_id=case.pk, procedure="BE/residence", state="reflection"
     )
     assert (row.state, row.started_on, row.due_on) == (
-        "reflection", datetime.date(2026, 3, 2), datetime.date(2026, 4, 16)
+        "reflection",
+        datetime.date(2026, 3, 2),
+        datetime.date(2026, 4, 16),
     )
     clock.advance(days=30)
     row = protection.procedure_step(
-        actor=world.sara, case_id=case.pk, procedure_id=row.pk, expected_version=row.version,
+        actor=world.sara,
+        case_id=case.pk,
+        procedure_id=row.pk,
+        expected_version=row.version,
         transition="statement",
     )
     assert row.state == "permit-3-months"
@@ -65,13 +70,18 @@ def test_nl_minor_reported_missing_notifies_police_and_guardian_at_once(
         world.noor, world.fier, date_of_birth=datetime.date(2010, 5, 1), unaccompanied_minor=True
     )
     case = casefiles.case_set_team(
-        actor=world.noor, case_id=case.pk, expected_version=case.version,
-        unaccompanied_minor=True, guardian_organisation_id=world.nidos.pk,
-        guardian_id=world.nina.pk, police_organisation_id=world.police_nl.pk,
+        actor=world.noor,
+        case_id=case.pk,
+        expected_version=case.version,
+        unaccompanied_minor=True,
+        guardian_organisation_id=world.nidos.pk,
+        guardian_id=world.nina.pk,
+        police_organisation_id=world.police_nl.pk,
         police_contact_id=world.pim.pk,
     )
     report = missing.missing_report(
-        actor=world.noor, case_id=case.pk,
+        actor=world.noor,
+        case_id=case.pk,
         missing_since=(START - datetime.timedelta(hours=3)).isoformat(),
     )
     assert report.police_notified_at == START and report.guardian_notified_at == START
@@ -98,7 +108,9 @@ def test_unaccompanied_minor_needs_a_guardian_or_a_reviewed_reason(
             actor=world.sara, case_id=case.pk, expected_version=case.version, action="advance"
         )
     case = casefiles.case_no_guardian_reason(
-        actor=world.sara, case_id=case.pk, expected_version=case.version,
+        actor=world.sara,
+        case_id=case.pk,
+        expected_version=case.version,
         reason="Guardianship Service appointment pending",
     )
     with pytest.raises(InvalidInput):
@@ -118,20 +130,27 @@ def test_unaccompanied_minor_needs_a_guardian_or_a_reviewed_reason(
     assert rows[DeadlineKind.TRANSITION_PLAN] == datetime.date(2028, 10, 3)
 
 
-def test_closure_needs_a_coordinator_and_every_step_is_a_row(world: w.World, clock: w.Clock) -> None:
+def test_closure_needs_a_coordinator_and_every_step_is_a_row(
+    world: w.World, clock: w.Clock
+) -> None:
     case = w.open_case(world.sara, world.payoke)
     case = casefiles.case_step(
         actor=world.sara, case_id=case.pk, expected_version=case.version, action="advance"
     )
     case = casefiles.case_step(
-        actor=world.sara, case_id=case.pk, expected_version=case.version,
-        action="request_closure", reason="goals_met",
+        actor=world.sara,
+        case_id=case.pk,
+        expected_version=case.version,
+        action="request_closure",
+        reason="goals_met",
     )
     from opennrm.core.errors import PermissionDeniedError
 
     with pytest.raises(PermissionDeniedError):
         casefiles.case_step(
-            actor=world.sara, case_id=case.pk, expected_version=case.version,
+            actor=world.sara,
+            case_id=case.pk,
+            expected_version=case.version,
             action="approve_closure",
         )
     case = casefiles.case_step(
@@ -142,8 +161,11 @@ def test_closure_needs_a_coordinator_and_every_step_is_a_row(world: w.World, clo
         actor=world.sara, case_id=case.pk, expected_version=case.version, action="reopen"
     )
     assert list(CaseTransition.objects.filter(case=case).values_list("action", "to_phase")) == [
-        ("open", "opening"), ("advance", "assistance"), ("request_closure", "closing"),
-        ("approve_closure", "closed"), ("reopen", "assistance"),
+        ("open", "opening"),
+        ("advance", "assistance"),
+        ("request_closure", "closing"),
+        ("approve_closure", "closed"),
+        ("reopen", "assistance"),
     ]
 
 
@@ -151,13 +173,21 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(world: w.World, clock
     case = w.open_case(world.sara, world.payoke)
     seen = case.version
     casefiles.case_set_identification(
-        actor=world.sam, case_id=case.pk, expected_version=seen, status="presumed",
-        decided_by_id=world.police_be.pk, decided_on="2026-03-01",
+        actor=world.sam,
+        case_id=case.pk,
+        expected_version=seen,
+        status="presumed",
+        decided_by_id=world.police_be.pk,
+        decided_on="2026-03-01",
     )
     with pytest.raises(ConcurrentEditError):
         casefiles.case_set_identification(
-            actor=world.sara, case_id=case.pk, expected_version=seen, status="identified",
-            decided_by_id=world.police_be.pk, decided_on="2026-03-02",
+            actor=world.sara,
+            case_id=case.pk,
+            expected_version=seen,
+            status="identified",
+            decided_by_id=world.police_be.pk,
+            decided_on="2026-03-02",
         )
     case.refresh_from_db()
     assert case.identification_status == "presumed"

@@ -6,8 +6,24 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opennrm.cases.models import ClosureReason, IdentificationStatus, MissingOutcome
+from opennrm.cases.models import (
+    ClosureReason,
+    ExportBasis,
+    ExportGround,
+    IdentificationStatus,
+    InformationTopic,
+    JusticeKind,
+    MeansOfControl,
+    MissingOutcome,
+    NotProsecutedReason,
+    RecruitmentMethod,
+    Relationship,
+    ServiceKind,
+    ServiceStatus,
+    Sex,
+)
 from opennrm.core.forms import DateInput
+from opennrm.core.taxonomies import EXPLOITATION_FORM_CHOICES, ISIC_CHOICES
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -118,3 +134,207 @@ class MissingForm(forms.Form):
 
 class FoundForm(forms.Form):
     outcome = forms.ChoiceField(label=_("What happened"), choices=MissingOutcome.choices)
+
+
+# --- the work on a case (the services validate again: casework.py) ----------------------------
+
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+
+class SituationForm(VersionForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"),
+        required=False,
+        min_value=1900,
+        max_value=2100,
+        help_text=_("When the date of birth is not known."),
+    )
+    citizenships = forms.CharField(
+        label=_("Citizenship"),
+        required=False,
+        max_length=100,
+        help_text=_("Country codes (ISO 3166), separated by commas, e.g. RO, BG."),
+    )
+    languages = forms.CharField(
+        label=_("Languages"),
+        required=False,
+        max_length=100,
+        help_text=_("Language codes (ISO 639), separated by commas, e.g. ro, en."),
+    )
+    exploitation_forms = forms.MultipleChoiceField(
+        label=_("Forms of exploitation"),
+        required=False,
+        widget=CHECKBOXES,
+        choices=EXPLOITATION_FORM_CHOICES,
+    )
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"), required=False, widget=CHECKBOXES, choices=ISIC_CHOICES
+    )
+    means_of_control = forms.MultipleChoiceField(
+        label=_("Means of control"),
+        required=False,
+        widget=CHECKBOXES,
+        choices=MeansOfControl.choices,
+    )
+    recruitment_methods = forms.MultipleChoiceField(
+        label=_("How the person was recruited"),
+        required=False,
+        widget=CHECKBOXES,
+        choices=RecruitmentMethod.choices,
+    )
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the trafficker"), choices=Relationship.choices
+    )
+    recruitment_country = forms.CharField(
+        label=_("Country of recruitment"), required=False, max_length=2
+    )
+    recruitment_place = forms.CharField(
+        label=_("Place of recruitment"), required=False, max_length=300
+    )
+    recruited_on = forms.DateField(
+        label=_("Date of recruitment"), required=False, widget=DateInput()
+    )
+    transit_countries = forms.CharField(
+        label=_("Transit countries"),
+        required=False,
+        max_length=100,
+        help_text=_("Country codes, separated by commas."),
+    )
+    exploitation_country = forms.CharField(
+        label=_("Country of exploitation"), required=False, max_length=2
+    )
+    exploitation_place = forms.CharField(
+        label=_("Place of exploitation"), required=False, max_length=300
+    )
+    exploitation_started_on = forms.DateField(
+        label=_("Exploitation began"), required=False, widget=DateInput()
+    )
+    exploitation_ended_on = forms.DateField(
+        label=_("Exploitation ended"), required=False, widget=DateInput()
+    )
+
+
+class ServiceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Service"), choices=ServiceKind.choices)
+    provider = forms.ChoiceField(label=_("Provider"), choices=(), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=ServiceStatus.choices)
+    starts_on = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    ends_on = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    sessions = forms.IntegerField(
+        label=_("Number of sessions"),
+        required=False,
+        min_value=0,
+        max_value=1000,
+        help_text=_("For psychological support."),
+    )
+    follow_up_on = forms.DateField(
+        label=_("Follow up on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Becomes a deadline of the case."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea, max_length=4000)
+
+
+class ServiceUpdateForm(VersionForm):
+    status = forms.ChoiceField(label=_("Status"), choices=ServiceStatus.choices)
+    ends_on = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    sessions = forms.IntegerField(label=_("Number of sessions"), required=False, min_value=0)
+    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput())
+
+
+class PlacementForm(forms.Form):
+    shelter = forms.ChoiceField(label=_("Shelter"), choices=())
+    started_on = forms.DateField(label=_("From"), widget=DateInput())
+    ended_on = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+
+
+class PlacementEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("Left on"), widget=DateInput())
+
+
+class InterviewForm(forms.Form):
+    held_on = forms.DateField(label=_("Date of the interview"), widget=DateInput())
+    interviewer_organisation = forms.ChoiceField(label=_("Interviewing organisation"), choices=())
+    interviewer = forms.ChoiceField(label=_("Interviewer"), choices=(), required=False)
+    certified_interviewer = forms.BooleanField(label=_("Certified interviewer"), required=False)
+    audio_visual = forms.BooleanField(label=_("Recorded audio-visually"), required=False)
+    child_friendly_room = forms.BooleanField(label=_("In a child-friendly room"), required=False)
+
+
+class JusticeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Decision or step"), choices=JusticeKind.choices)
+    decided_on = forms.DateField(label=_("Date"), widget=DateInput())
+    authority = forms.ChoiceField(label=_("Authority"), choices=(), required=False)
+    reference = forms.CharField(
+        label=_("Investigation or prosecution reference"), required=False, max_length=100
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason (not prosecuted)"),
+        choices=[("", "\u2013"), *NotProsecutedReason.choices],
+        required=False,
+    )
+    sentence = forms.CharField(label=_("Sentence (convicted)"), required=False, max_length=1000)
+    confiscation = forms.BooleanField(label=_("Assets confiscated"), required=False)
+
+
+class CompensationForm(forms.Form):
+    claimed_on = forms.DateField(label=_("Claimed on"), widget=DateInput())
+    amount_claimed = forms.CharField(
+        label=_("Amount claimed (euro)"), required=False, max_length=20
+    )
+    awarded_on = forms.DateField(label=_("Judgement on"), required=False, widget=DateInput())
+    amount_awarded = forms.CharField(
+        label=_("Amount awarded (euro)"), required=False, max_length=20
+    )
+    paid_on = forms.DateField(label=_("Paid on"), required=False, widget=DateInput())
+    amount_paid = forms.CharField(label=_("Amount paid (euro)"), required=False, max_length=20)
+    paid_by_state = forms.BooleanField(label=_("Advanced by the state"), required=False)
+
+
+class CompensationUpdateForm(VersionForm):
+    awarded_on = forms.DateField(label=_("Judgement on"), required=False, widget=DateInput())
+    amount_awarded = forms.CharField(
+        label=_("Amount awarded (euro)"), required=False, max_length=20
+    )
+    paid_on = forms.DateField(label=_("Paid on"), required=False, widget=DateInput())
+    amount_paid = forms.CharField(label=_("Amount paid (euro)"), required=False, max_length=20)
+    paid_by_state = forms.BooleanField(label=_("Advanced by the state"), required=False)
+
+
+class InformationForm(forms.Form):
+    informed_on = forms.DateField(label=_("Date"), widget=DateInput())
+    topic = forms.ChoiceField(label=_("What about"), choices=InformationTopic.choices)
+    justice_event = forms.ChoiceField(
+        label=_("Step of the criminal case"), choices=(), required=False
+    )
+    note = forms.CharField(
+        label=_("What was said"), required=False, widget=forms.Textarea, max_length=4000
+    )
+
+
+class ExportForm(forms.Form):
+    recipient_country = forms.CharField(
+        label=_("Country of the recipient"),
+        max_length=2,
+        help_text=_("Two-letter country code (ISO 3166), e.g. RO."),
+    )
+    recipient_name = forms.CharField(label=_("Receiving service or guardian"), max_length=200)
+    basis = forms.ChoiceField(label=_("Basis for handing over"), choices=ExportBasis.choices)
+    consent_given_on = forms.DateField(
+        label=_("Consent given on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("With the person's consent: the day they gave it."),
+    )
+    legal_ground = forms.ChoiceField(
+        label=_("Legal ground"),
+        choices=[("", "\u2013"), *ExportGround.choices],
+        required=False,
+        help_text=_("Without consent: the ground, explained below."),
+    )
+    explanation = forms.CharField(
+        label=_("Explanation"), required=False, widget=forms.Textarea, max_length=2000
+    )

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from opennrm.cases import phases
 from opennrm.cases.models import CaseFile, Deadline, DeadlineStatus, Phase
@@ -209,7 +210,7 @@ class DeadlineBoard:
 
 
 def _board(actor: Any, view: str, queryset: QuerySet[Deadline]) -> DeadlineBoard:
-    today = clock.now().date()
+    today = timezone.localdate(clock.now())
     horizon = today + timedelta(days=DUE_LATER_DAYS)
     rows = list(
         queryset.filter(
@@ -240,7 +241,9 @@ def my_deadlines(*, actor: Any) -> DeadlineBoard:
     if not is_signed_in(actor):
         return DeadlineBoard(today=clock.now().date())
     mine = Q(owner=actor) | Q(owner__isnull=True, case__owner=actor)
-    return _board(actor, "my_deadlines", Deadline.objects.filter(mine))
+    # Only on cases the actor still works on (a duty never outlives the access to its case).
+    working = Q(case__lead_organisation_id__in=_orgs(actor, roles.CHANGE_CASE))
+    return _board(actor, "my_deadlines", Deadline.objects.filter(mine & working))
 
 
 def organisation_deadlines(*, actor: Any) -> DeadlineBoard:

@@ -10,5 +10,6 @@ urlpatterns = [
     path("new/", case_views.case_open, name="open"),
     path("deadlines/", case_views.deadline_board, name="deadlines"),
     path("<int:pk>/", case_views.case_detail, name="case"),
+    path("<int:pk>/export/", case_views.case_export, name="export"),
     path("<int:pk>/<slug:action>/", case_views.case_act, name="act"),
 ]

@@ -17,13 +17,16 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opennrm.cases import (
     case_selectors,
     casefiles,
+    casework,
     deadlines,
+    dossier,
     missing,
     phases,
     procedures,
@@ -32,13 +35,24 @@ from opennrm.cases import (
     services,
 )
 from opennrm.cases.case_forms import (
+    CompensationForm,
+    CompensationUpdateForm,
+    ExportForm,
     FoundForm,
     IdentificationForm,
+    InformationForm,
+    InterviewForm,
+    JusticeForm,
     MissingForm,
     NoGuardianForm,
     OpenCaseForm,
+    PlacementEndForm,
+    PlacementForm,
     ProcedureStartForm,
     ProcedureStepForm,
+    ServiceForm,
+    ServiceUpdateForm,
+    SituationForm,
     StepForm,
     TaskForm,
     TeamForm,
@@ -254,7 +268,26 @@ def _forms_for(case: CaseFile) -> dict[str, Any]:
         "task_form": TaskForm(),
         "missing_form": MissingForm(),
         "found_form": FoundForm(),
+        "situation_form": _situation_form(case),
+        "service_form": ServiceForm(initial={"status": "planned"}),
+        "placement_form": PlacementForm(),
+        "interview_form": InterviewForm(),
+        "justice_form": JusticeForm(),
+        "compensation_form": CompensationForm(),
+        "information_form": InformationForm(),
     }
+
+
+LIST_FIELDS = ("citizenships", "languages", "transit_countries")
+
+
+def _situation_form(case: CaseFile) -> SituationForm:
+    row = casework.situation_of(case)
+    initial: dict[str, Any] = {name: getattr(row, name) for name in casework.SITUATION_FIELDS}
+    for name in LIST_FIELDS:
+        initial[name] = ", ".join(initial[name])
+    initial["version"] = row.version
+    return SituationForm(initial=initial)
 
 
 def _fill_choices(case: CaseFile, forms: dict[str, Any]) -> None:
@@ -284,6 +317,33 @@ def _fill_choices(case: CaseFile, forms: dict[str, Any]) -> None:
         [
             ("", _("The case owner")),
             *_people([case.lead_organisation_id], roles.CHANGE_CASE, with_org=False),
+        ],
+    )
+    organisations = _orgs(country)
+    set_choices(forms["service_form"], "provider", EMPTY + organisations)
+    set_choices(forms["placement_form"], "shelter", _orgs(country, casework.SHELTER_KINDS))
+    all_orgs = list(
+        Organisation.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
+    )
+    set_choices(forms["interview_form"], "interviewer_organisation", all_orgs)
+    set_choices(
+        forms["interview_form"],
+        "interviewer",
+        EMPTY
+        + _people(
+            [pk for pk, _n in _orgs(country, (*POLICE_KINDS, "prosecution"))],
+            roles.VIEW_SIGNAL,
+            with_org=True,
+        ),
+    )
+    set_choices(forms["justice_form"], "authority", EMPTY + all_orgs)
+    set_choices(
+        forms["information_form"],
+        "justice_event",
+        EMPTY
+        + [
+            (event.pk, f"{event.get_kind_display()} ({event.decided_on:%Y-%m-%d})")
+            for event in case.justice_events.all()
         ],
     )
     started = set(case.procedures.values_list("procedure", flat=True))
@@ -337,8 +397,81 @@ def _context(request: HttpRequest, case: CaseFile, **overrides: Any) -> dict[str
         "disappearances": disappearances,
         "open_disappearance": next((row for row in disappearances if row.is_open), None),
         "transitions": list(case.transitions.select_related("actor", "organisation")),
+        **_casework_context(case, today, born),
         "phase_label": phases.label,
     }
+
+
+def _casework_context(case: CaseFile, today: date, born: date | None) -> dict[str, Any]:
+    situation = casework.situation_of(case)
+    birth_year = born.year if born else situation.birth_year
+    services = list(case.services.select_related("provider"))
+    compensations = list(case.compensations.all())
+    return {
+        "situation": situation,
+        "age_at_identification": _age_or_year(born, birth_year, case.identification_decided_on),
+        "age_at_exploitation": _age_or_year(born, birth_year, situation.exploitation_started_on),
+        "age_approximate": born is None and birth_year is not None,
+        "case_services": [
+            (
+                service,
+                ServiceUpdateForm(
+                    initial={
+                        "version": service.version,
+                        "status": service.status,
+                        "ends_on": service.ends_on,
+                        "sessions": service.sessions,
+                        "follow_up_on": service.follow_up_on,
+                    },
+                    prefix=f"s{service.pk}",
+                ),
+            )
+            for service in services
+        ],
+        "placements": [
+            (placement, placement.days(today))
+            for placement in case.placements.select_related("shelter")
+        ],
+        "placement_end_form": PlacementEndForm(),
+        "interviews": list(
+            case.interviews.select_related("interviewer_organisation", "interviewer")
+        ),
+        "minor_interviews": casework.minor_heard_more_than_once(case),
+        "justice_events": list(case.justice_events.select_related("authority")),
+        "uninformed": casework.uninformed_justice_events(case),
+        "compensations": [
+            (
+                row,
+                casework.state_advance_date(case, row),
+                CompensationUpdateForm(
+                    initial={
+                        "version": row.version,
+                        "awarded_on": row.awarded_on,
+                        "amount_awarded": _euro(row.amount_awarded),
+                        "paid_on": row.paid_on,
+                        "amount_paid": _euro(row.amount_paid),
+                        "paid_by_state": row.paid_by_state,
+                    },
+                    prefix=f"c{row.pk}",
+                ),
+            )
+            for row in compensations
+        ],
+        "information": list(case.information.select_related("informed_by", "justice_event")),
+        "exports": list(case.exports.all()),
+    }
+
+
+def _euro(cents: int | None) -> str:
+    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+def _age_or_year(born: date | None, birth_year: int | None, on: date | None) -> int | None:
+    if on is None:
+        return None
+    if born is not None:
+        return _age(born, on)
+    return on.year - birth_year if birth_year else None
 
 
 @login_required
@@ -485,6 +618,90 @@ def _found(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any
     )
 
 
+def _data(form: Any) -> dict[str, Any]:
+    return {key: value for key, value in form.cleaned_data.items() if key != "version"}
+
+
+def _situation(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.situation_update(
+        actor=request.user,
+        case_id=case.pk,
+        expected_version=form.cleaned_data["version"],
+        data=_data(form),
+    )
+
+
+def _service(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.service_add(actor=request.user, case_id=case.pk, data=_data(form))
+
+
+def _service_update(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    service = case.services.filter(pk=str(request.POST.get("service") or "0")).first()
+    if service is None:
+        raise NotFoundOrForbidden
+    data = {
+        "kind": service.kind,
+        "provider": service.provider_id,
+        "starts_on": service.starts_on,
+        "note": service.note,
+        **_data(form),
+    }
+    return casework.service_update(
+        actor=request.user,
+        case_id=case.pk,
+        service_id=service.pk,
+        expected_version=form.cleaned_data["version"],
+        data=data,
+    )
+
+
+def _placement(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.placement_add(actor=request.user, case_id=case.pk, data=_data(form))
+
+
+def _placement_end(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.placement_end(
+        actor=request.user,
+        case_id=case.pk,
+        placement_id=request.POST.get("placement"),
+        ended_on=form.cleaned_data["ended_on"],
+    )
+
+
+def _interview(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.interview_add(actor=request.user, case_id=case.pk, data=_data(form))
+
+
+def _justice(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.justice_add(actor=request.user, case_id=case.pk, data=_data(form))
+
+
+def _compensation(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.compensation_add(actor=request.user, case_id=case.pk, data=_data(form))
+
+
+def _compensation_update(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    row = case.compensations.filter(pk=str(request.POST.get("compensation") or "0")).first()
+    if row is None:
+        raise NotFoundOrForbidden
+    data = {
+        "claimed_on": row.claimed_on,
+        "amount_claimed": _euro(row.amount_claimed),
+        **_data(form),
+    }
+    return casework.compensation_update(
+        actor=request.user,
+        case_id=case.pk,
+        compensation_id=row.pk,
+        expected_version=form.cleaned_data["version"],
+        data=data,
+    )
+
+
+def _information(request: HttpRequest, case: CaseFile, form: Any, _action: str) -> Any:
+    return casework.information_add(actor=request.user, case_id=case.pk, data=_data(form))
+
+
 Handler = Callable[[HttpRequest, CaseFile, Any, str], Any]
 ACTIONS: dict[str, tuple[type, str, Handler, Any]] = {
     # action: (form class, name of the form in the page's context, handler, message)
@@ -558,17 +775,99 @@ ACTIONS: dict[str, tuple[type, str, Handler, Any]] = {
         ),
     ),
     "found": (FoundForm, "found_form", _found, lambda: _("The return was recorded.")),
+    "situation": (
+        SituationForm,
+        "situation_form",
+        _situation,
+        lambda: _("The situation was saved."),
+    ),
+    "service": (
+        ServiceForm,
+        "service_form",
+        _service,
+        lambda: _("The service was added to the plan."),
+    ),
+    "service-update": (
+        ServiceUpdateForm,
+        "service_update_form",
+        _service_update,
+        lambda: _("The service was updated."),
+    ),
+    "placement": (
+        PlacementForm,
+        "placement_form",
+        _placement,
+        lambda: _("The placement was recorded."),
+    ),
+    "placement-end": (
+        PlacementEndForm,
+        "placement_end_form",
+        _placement_end,
+        lambda: _("The end of the placement was recorded."),
+    ),
+    "interview": (
+        InterviewForm,
+        "interview_form",
+        _interview,
+        lambda: _("The interview was recorded."),
+    ),
+    "justice": (
+        JusticeForm,
+        "justice_form",
+        _justice,
+        lambda: _("The step of the criminal case was recorded."),
+    ),
+    "compensation": (
+        CompensationForm,
+        "compensation_form",
+        _compensation,
+        lambda: _("The compensation claim was recorded."),
+    ),
+    "compensation-update": (
+        CompensationUpdateForm,
+        "compensation_update_form",
+        _compensation_update,
+        lambda: _("The compensation was updated."),
+    ),
+    "informed": (
+        InformationForm,
+        "information_form",
+        _information,
+        lambda: _("The information given was recorded."),
+    ),
 }
 
 
+# Forms of one row among several (their errors show in the summary at the top of the page).
+ROW_FORMS = {"procedure_step_form", "service_update_form", "compensation_update_form"}
 CHOICE_FORMS = {
     "transfer_form",
     "team_form",
     "identification_form",
     "procedure_start_form",
     "task_form",
+    "service_form",
+    "placement_form",
+    "interview_form",
+    "justice_form",
+    "information_form",
 }
-ANCHORS = {"missing": "#missing", "found": "#missing", "task": "#deadlines", "done": "#deadlines"}
+ANCHORS = {
+    "missing": "#missing",
+    "found": "#missing",
+    "task": "#deadlines",
+    "done": "#deadlines",
+    "situation": "#situation",
+    "service": "#services",
+    "service-update": "#services",
+    "placement": "#services",
+    "placement-end": "#services",
+    "interview": "#interviews",
+    "justice": "#justice",
+    "compensation": "#justice",
+    "compensation-update": "#justice",
+    "informed": "#informed",
+}
 # Forms whose version is the case's (the others carry a procedure's or a deadline's).
 CASE_VERSIONED = {
     "step_form",
@@ -587,6 +886,8 @@ def _with_current_version(
     data = request.POST.copy()
     if ACTIONS[action][1] in CASE_VERSIONED:
         data["version"] = str(_case(request, pk, record_read=False).version)
+    elif ACTIONS[action][1] == "situation_form":
+        data["version"] = str(casework.situation_of(_case(request, pk, record_read=False)).version)
     form = form_class(data, prefix=prefix) if prefix else form_class(data)
     if ACTIONS[action][1] in CHOICE_FORMS:
         case = _case(request, pk, record_read=False)
@@ -605,7 +906,11 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     form_class, form_name, handler, done = ACTIONS[action]
     case = _case(request, pk, record_read=False)
-    prefix = f"p{request.POST.get('procedure')}" if action == "procedure-step" else None
+    prefix = {
+        "procedure-step": f"p{request.POST.get('procedure')}",
+        "service-update": f"s{request.POST.get('service')}",
+        "compensation-update": f"c{request.POST.get('compensation')}",
+    }.get(action)
     form = form_class(request.POST, prefix=prefix) if prefix else form_class(request.POST)
     if form_name in CHOICE_FORMS:  # the choices the page offered, for validating the answer
         offered = _forms_for(case)
@@ -644,6 +949,40 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return redirect(reverse("cases:case", args=[case.pk]) + ANCHORS.get(action, ""))
     case = _case(request, pk)
     overrides: dict[str, Any] = {"failed_form": form if status == 400 else None}
-    if form_name != "procedure_step_form":
+    if form_name not in ROW_FORMS:
         overrides[form_name] = form
     return render(request, "cases/case.html", _context(request, case, **overrides), status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the dossier over to a service or guardian abroad: a ZIP with the JSON and the PDF,
+    only on a recorded basis (consent with its date, or a legal ground explained)."""
+    case = _case(request, pk, record_read=request.method == "GET")
+    if not case_selectors.may_change(request.user, case):
+        raise Http404
+    form = ExportForm(request.POST or None, initial={"basis": "consent"})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                export, archive = dossier.case_export(
+                    actor=request.user,
+                    case_id=case.pk,
+                    data=form.cleaned_data,
+                    language=translation.get_language() or "en",
+                )
+            except (NotFoundOrForbidden, PermissionDeniedError):
+                raise Http404 from None
+            except InvalidInput as exc:
+                add_service_errors(form, exc)
+            else:
+                response = HttpResponse(archive, content_type="application/zip")
+                response["Content-Disposition"] = (
+                    f'attachment; filename="{case.reference}-dossier-{export.pk}.zip"'
+                )
+                response["Cache-Control"] = "no-store"
+                return response
+    return render(request, "cases/export.html", {"case": case, "form": form}, status=status)

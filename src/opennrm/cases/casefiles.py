@@ -13,7 +13,9 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opennrm.cases import deadlines, phases
 from opennrm.cases.case_selectors import OBJECT_TYPE, access_case, parts_of
@@ -31,11 +33,54 @@ from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.core.references import new_reference
 from opennrm.core.validation import FieldErrors, clean_choice, clean_text
-from opennrm.directory import roles
-from opennrm.directory.backends import organisations_with_perm
+from opennrm.directory import notifications, roles
+from opennrm.directory.backends import is_signed_in, organisations_with_perm
 from opennrm.directory.models import Organisation, User
 
 NOTE_MAX = 4000
+
+notifications.register(
+    "case_closure_requested",
+    gettext_lazy(
+        "Closure of case %(reference)s was requested by %(organisation)s: approve or reject it"
+    ),
+)
+notifications.register(
+    "case_no_guardian_review",
+    gettext_lazy(
+        "Case %(reference)s (%(organisation)s): an unaccompanied minor has no guardian yet; "
+        "review the reason"
+    ),
+)
+
+
+def coordinators_of(country: str) -> list[User]:
+    """The active coordinators of a country (MANAGE_CASE at one of its organisations)."""
+    perm_roles = [
+        role for role, perms in roles.ROLE_PERMISSIONS.items() if roles.MANAGE_CASE in perms
+    ]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role__in=perm_roles,
+            memberships__organisation__country=country,
+            memberships__organisation__is_active=True,
+        ).distinct()
+    )
+
+
+def notify_coordinators(case: CaseFile, kind: str) -> None:
+    """Tell the country's coordinators that a case waits for them (inside the transaction)."""
+    users = coordinators_of(case.jurisdiction)
+    if users:
+        notifications.notify(
+            users=users,
+            kind=kind,
+            reference=case.reference,
+            organisation_name=case.lead_organisation.name,
+            link=reverse("cases:case", args=[case.pk]),
+        )
 
 
 def _deny(actor: Any, organisation_id: int | None, case_id: object, action: str) -> Exception:
@@ -167,8 +212,10 @@ def case_open(
     from opennrm.referrals.models import ReferralState
     from opennrm.referrals.selectors import access_referral
 
-    if not isinstance(organisation_id, int) or organisation_id not in organisations_with_perm(
-        actor, roles.ADD_CASE
+    if (
+        not is_signed_in(actor)
+        or not isinstance(organisation_id, int)
+        or organisation_id not in organisations_with_perm(actor, roles.ADD_CASE)
     ):
         raise _deny(
             actor, organisation_id if isinstance(organisation_id, int) else None, None, "open"
@@ -193,9 +240,8 @@ def case_open(
             raise InvalidInput(
                 {"referral": [_("A case is opened from a referral this organisation accepted.")]}
             )
-        if CaseFile.objects.filter(
-            referral=referral, lead_organisation_id=organisation_id
-        ).exists():
+        # One case file per referral, wherever it went since (transfers included).
+        if CaseFile.objects.filter(referral=referral).exists():
             raise InvalidInput({"referral": [_("A case file was already opened from it.")]})
     with transaction.atomic():
         now = clock.now()
@@ -299,6 +345,11 @@ def case_step(
         record(case, action=action, actor=actor, from_phase=before, reason=cleaned_reason)
         if action == "reopen":
             deadlines.sync_birthday_deadlines(case)
+            from opennrm.cases.protection import reopen_deadlines  # protection imports this module
+
+            reopen_deadlines(case)
+        if action == "request_closure":
+            notify_coordinators(case, "case_closure_requested")
     return case
 
 
@@ -336,6 +387,9 @@ def case_transfer(
         case.lead_organisation = target
         case.owner = owner
         save(case, ["lead_organisation", "owner"])
+        # Tasks owned by someone who does not work at the new lead organisation go to the new
+        # case owner: nobody keeps a duty (and its text) on a case they can no longer open.
+        deadlines.reassign_outsiders(case)
         record(case, action="transfer", actor=actor, from_phase=before, details=details)
     return case
 
@@ -437,6 +491,7 @@ def case_no_guardian_reason(
         case.no_guardian_reviewed_by = None
         save(case, ["no_guardian_reason", "no_guardian_reviewed_at", "no_guardian_reviewed_by"])
         record(case, action="no_guardian_reason", actor=actor, from_phase=before)
+        notify_coordinators(case, "case_no_guardian_review")
     return case
 
 

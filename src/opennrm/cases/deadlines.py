@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.urls import reverse
@@ -23,6 +24,7 @@ from opennrm.cases.case_selectors import access_case, parts_of
 from opennrm.cases.models import CaseFile, Deadline, DeadlineKind, DeadlineStatus
 from opennrm.cases.procedures import case_deadline_rules
 from opennrm.core import audit, calendars, clock
+from opennrm.core import jurisdictions as jurisdiction_rules
 from opennrm.core.errors import (
     ConcurrentEditError,
     InvalidInput,
@@ -45,6 +47,12 @@ notifications.register(
     "deadline_reminder",
     gettext_lazy("A deadline of case %(reference)s (%(organisation)s) is coming up"),
 )
+
+
+def local_today(case: CaseFile, now: datetime) -> date:
+    """The date in the case's country at ``now`` (its jurisdiction's time zone)."""
+    rule = jurisdiction_rules.get(case.jurisdiction)
+    return now.astimezone(ZoneInfo(rule.time_zone if rule else "UTC")).date()
 
 
 def reminder_date(due_on: date, days_before: int) -> date:
@@ -95,6 +103,38 @@ def sync_person(person_id: int) -> None:
     """After a date of birth changed: the birthday deadlines of the person's open cases."""
     for case in CaseFile.objects.filter(person_id=person_id).exclude(phase="closed"):
         sync_birthday_deadlines(case)
+
+
+def reassign_outsiders(case: CaseFile) -> None:
+    """Open deadlines owned by someone without ``CHANGE_CASE`` at the lead organisation fall
+    back to the case owner (after a transfer, or when someone left the organisation)."""
+    rows = case.deadlines.filter(status=DeadlineStatus.OPEN, owner__isnull=False)
+    for row in rows.select_related("owner"):
+        assert row.owner is not None  # noqa: S101 (filtered above)
+        if case.lead_organisation_id not in organisations_with_perm(row.owner, roles.CHANGE_CASE):
+            row.owner = None
+            row.version += 1
+            row.save(update_fields=["owner", "version"])
+
+
+def recipients_of(deadline: Deadline) -> list[User]:
+    """Who is reminded: the deadline's owner, else the case owner, else (both gone) everyone who
+    works on cases at the lead organisation. A reminder is never sent into the void."""
+    case = deadline.case
+    for user in (deadline.owner, case.owner):
+        if user is not None and user.is_active:
+            return [user]
+    perm_roles = [
+        role for role, perms in roles.ROLE_PERMISSIONS.items() if roles.CHANGE_CASE in perms
+    ]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation_id=case.lead_organisation_id,
+            memberships__is_active=True,
+            memberships__role__in=perm_roles,
+        ).distinct()
+    )
 
 
 def cancel_open(case: CaseFile) -> None:
@@ -221,11 +261,13 @@ def send_reminders(*, now: datetime | None = None, limit: int = 5000) -> int:
     jobs running at once, or a job and a retry, never remind twice. Returns the number sent.
     """
     now = now or clock.now()
+    # Reminder dates are days of the case's country: its local date decides (one day ahead of
+    # UTC at most, so the query asks for one day more and each row is checked below).
     due = list(
         Deadline.objects.filter(
             status=DeadlineStatus.OPEN,
             reminded_at__isnull=True,
-            remind_on__lte=now.date(),
+            remind_on__lte=now.date() + timedelta(days=1),
             case__phase__in=phases.OPEN_PHASES,
         )
         .select_related("case", "case__owner", "case__lead_organisation", "owner")
@@ -233,6 +275,8 @@ def send_reminders(*, now: datetime | None = None, limit: int = 5000) -> int:
     )
     sent = 0
     for deadline in due:
+        if deadline.remind_on is None or deadline.remind_on > local_today(deadline.case, now):
+            continue
         with transaction.atomic():
             claimed = Deadline.objects.filter(
                 pk=deadline.pk, reminded_at__isnull=True, status=DeadlineStatus.OPEN
@@ -241,7 +285,7 @@ def send_reminders(*, now: datetime | None = None, limit: int = 5000) -> int:
                 continue
             case = deadline.case
             notifications.notify(
-                users=[deadline.owner or case.owner],
+                users=recipients_of(deadline),
                 kind="deadline_reminder",
                 reference=case.reference,
                 organisation_name=case.lead_organisation.name,

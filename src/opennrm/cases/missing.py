@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opennrm.cases.case_selectors import OBJECT_TYPE, access_case, may_report_missing
-from opennrm.cases.casefiles import record
+from opennrm.cases.casefiles import acting_organisation, record
 from opennrm.cases.models import CaseFile, Disappearance, MissingOutcome
 from opennrm.core import audit, clock
 from opennrm.core.errors import InvalidInput, NotFoundOrForbidden, PermissionDeniedError
@@ -118,7 +118,8 @@ def missing_report(
         police = _contacts(case.police_organisation_id, case.police_contact)
         guardian = _contacts(case.guardian_organisation_id, case.guardian)
         link = reverse("cases:case", args=[case.pk]) + "#missing"
-        reporter_org = case.lead_organisation.name
+        acting = acting_organisation(actor, case)  # the guardian's organisation may report
+        reporter_org = acting.name if acting is not None else case.lead_organisation.name
         for users in (police, guardian):
             if users:
                 notifications.notify(

@@ -6,6 +6,8 @@ words); the date of birth through ``dob_index``. No plaintext identity is ever s
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -313,6 +315,8 @@ class DeadlineKind(models.TextChoices):
     PROCEDURE = "procedure", _("Protection procedure")
     MAJORITY = "majority", _("18th birthday")
     TRANSITION_PLAN = "transition_plan", _("Transition plan before the 18th birthday")
+    SERVICE_FOLLOW_UP = "service_follow_up", _("Service follow-up")
+    COMPENSATION = "compensation", _("State advance of unpaid compensation")
     TASK = "task", _("Task")
 
 
@@ -345,6 +349,8 @@ class Deadline(models.Model):
     procedure = models.ForeignKey(
         ProtectionProcedure, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # The service or compensation row a follow-up or state-advance date belongs to.
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     label = models.CharField(max_length=200, blank=True)  # the rule's name, e.g. a permit's
     source = models.CharField(_("source"), max_length=60, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
@@ -404,3 +410,383 @@ class Disappearance(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+# --- the person's situation (HTCDS names in comments; standards.md §H.1) ------------------------
+
+
+class Sex(models.TextChoices):
+    # HTCDS prs_Gender; Eurostat counts by sex. "Other" and "unknown" are first-class answers.
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class TraffickingScope(models.TextChoices):
+    INTERNAL = "internal", _("Internal (within one country)")
+    CROSS_BORDER = "cross_border", _("Cross-border")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Relationship(models.TextChoices):
+    # HTCDS vic_RelationshipToTrafficker (Familial; Acquainted; Unaquainted) refined as CTDC's
+    # recruiterRelation* flags (intimate partner, friend, family, other, unknown).
+    FAMILY = "family", _("Family member")
+    INTIMATE_PARTNER = "intimate_partner", _("Intimate partner")
+    FRIEND = "friend", _("Friend or acquaintance")
+    EMPLOYER = "employer", _("Employer")
+    STRANGER = "stranger", _("Not acquainted")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class MeansOfControl(models.TextChoices):
+    # HTCDS vic_MethodsOfControl.
+    PHYSICAL_THREATS = "physical_threats", _("Physical threats")
+    THREATS_LAW_ENFORCEMENT = "threats_law_enforcement", _("Threats of law enforcement")
+    THREATENS_FAMILY = "threatens_family", _("Threatens children or family")
+    DEBT_BONDAGE = "debt_bondage", _("Debt bondage")
+    FALSE_PROMISES = "false_promises", _("False promises")
+    PHYSICAL_ABUSE = "physical_abuse", _("Physical abuse")
+    SEXUAL_ABUSE = "sexual_abuse", _("Sexual abuse")
+    PSYCHOLOGICAL_ABUSE = "psychological_abuse", _("Psychological abuse")
+    TAKES_EARNINGS = "takes_earnings", _("Takes earnings")
+    RESTRICTS_FINANCES = "restricts_finances", _("Restricts access to money")
+    RESTRICTS_MOVEMENT = "restricts_movement", _("Restricts movement")
+    RESTRICTS_MEDICAL_CARE = "restricts_medical_care", _("Restricts medical care")
+    WITHHOLDS_NECESSITIES = "withholds_necessities", _("Withholds necessities")
+    PSYCHOACTIVE_SUBSTANCES = "psychoactive_substances", _("Psychoactive substances")
+    EXCESSIVE_HOURS = "excessive_hours", _("Excessive working hours")
+    WITHHOLDS_DOCUMENTS = "withholds_documents", _("Withholds documents")
+    OTHER = "other", _("Other")
+
+
+class RecruitmentMethod(models.TextChoices):
+    # HTCDS vic_MethodOfRecruitment.
+    PLACE_OF_BUSINESS = "place_of_business", _("At a place of business")
+    EDUCATIONAL_INSTITUTION = "educational_institution", _("At an educational institution")
+    AT_WORK = "at_work", _("At work")
+    ONLINE_SOCIAL_NETWORK = "online_social_network", _("Through online social networks")
+    ONLINE_ADVERTISEMENT = "online_advertisement", _("Through an online advertisement")
+    OTHER_ADVERTISEMENT = "other_advertisement", _("Through a television or newspaper advert")
+    FAMILY = "family", _("Through family or family events")
+    FRIENDS = "friends", _("Through friends or social events")
+    ABDUCTION = "abduction", _("Abduction")
+    OTHER = "other", _("Other")
+
+
+class Situation(models.Model):
+    """What is known of the person's situation, one per case. Places are free text (personal
+    data, encrypted); countries are ISO 3166-1 alpha-2 codes; languages ISO 639 codes."""
+
+    case = models.OneToOneField(CaseFile, on_delete=models.CASCADE, related_name="situation")
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    citizenships = models.JSONField(_("citizenship"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    exploitation_forms = models.JSONField(_("forms of exploitation"), default=list, blank=True)
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    means_of_control = models.JSONField(_("means of control"), default=list, blank=True)
+    recruitment_methods = models.JSONField(_("recruitment method"), default=list, blank=True)
+    relationship = models.CharField(
+        _("relationship to the trafficker"),
+        max_length=20,
+        choices=Relationship.choices,
+        default=Relationship.UNKNOWN,
+    )
+    recruitment_country = models.CharField(_("country of recruitment"), max_length=2, blank=True)
+    recruitment_place = EncryptedTextField(_("place of recruitment"), blank=True)
+    recruited_on = models.DateField(_("date of recruitment"), null=True, blank=True)
+    transit_countries = models.JSONField(_("transit countries"), default=list, blank=True)
+    exploitation_country = models.CharField(_("country of exploitation"), max_length=2, blank=True)
+    exploitation_place = EncryptedTextField(_("place of exploitation"), blank=True)
+    exploitation_started_on = models.DateField(_("exploitation began"), null=True, blank=True)
+    exploitation_ended_on = models.DateField(_("exploitation ended"), null=True, blank=True)
+    scope = models.CharField(
+        _("internal or cross-border"),
+        max_length=12,
+        choices=TraffickingScope.choices,
+        default=TraffickingScope.UNKNOWN,
+    )
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("situation")
+
+    def __str__(self) -> str:
+        return f"situation of case {self.case_id}"
+
+
+# --- services and placements -------------------------------------------------------------------
+
+
+class ServiceKind(models.TextChoices):
+    SHELTER = "shelter", _("Shelter")
+    MEDICAL = "medical", _("Medical care")
+    PSYCHOLOGICAL = "psychological", _("Psychological support")
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    INTERPRETER = "interpreter", _("Interpreter")
+    EDUCATION = "education", _("Education")
+    FINANCIAL = "financial", _("Financial support")
+    REINTEGRATION = "reintegration", _("Reintegration")
+    RETURN = "return", _("Assisted return")
+
+
+class ServiceStatus(models.TextChoices):
+    PLANNED = "planned", pgettext_lazy("service status", "Planned")
+    ACTIVE = "active", pgettext_lazy("service status", "Under way")
+    COMPLETED = "completed", pgettext_lazy("service status", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("service status", "Cancelled")
+
+
+class CaseService(models.Model):
+    """One service of the case's service plan, with its provider, dates and status."""
+
+    case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="services")
+    kind = models.CharField(_("service"), max_length=20, choices=ServiceKind.choices)
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("provider"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.PLANNED
+    )
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    sessions = models.PositiveSmallIntegerField(_("number of sessions"), null=True, blank=True)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for case {self.case_id}"
+
+
+class Placement(models.Model):
+    """A stay in a shelter: the days in placement are computed from the dates."""
+
+    case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="placements")
+    shelter = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("shelter")
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["started_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"placement of case {self.case_id}"
+
+    def days(self, today: datetime.date) -> int:
+        """Nights in placement: to the end date, or to today while it lasts."""
+        return ((self.ended_on or today) - self.started_on).days
+
+
+# --- interviews ---------------------------------------------------------------------------------
+
+
+class Interview(models.Model):
+    """One hearing of the person (minors guide §2.4: heard 3 to 4 times by different people)."""
+
+    case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="interviews")
+    held_on = models.DateField(_("date"))
+    interviewer_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interviewer"),
+    )
+    certified_interviewer = models.BooleanField(_("certified interviewer"), default=False)
+    audio_visual = models.BooleanField(_("recorded audio-visually"), default=False)
+    child_friendly_room = models.BooleanField(_("child-friendly room"), default=False)
+    minor_at_the_time = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"interview of case {self.case_id}"
+
+
+# --- justice, compensation and informing the victim -------------------------------------------
+
+
+class JusticeKind(models.TextChoices):
+    INVESTIGATION = "investigation", _("Investigation opened")
+    NOT_PROSECUTED = "not_prosecuted", _("Not prosecuted")
+    CHARGED = "charged", _("Charged")
+    CONVICTED = "convicted", _("Convicted")
+    ACQUITTED = "acquitted", _("Acquitted")
+
+
+class NotProsecutedReason(models.TextChoices):
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
+    PERPETRATOR_UNKNOWN = "perpetrator_unknown", _("Perpetrator unknown or abroad")
+    NOT_TRAFFICKING = "not_trafficking", _("Not qualified as trafficking")
+    OTHER = "other", _("Other reason")
+
+
+class JusticeEvent(models.Model):
+    """A step of the criminal case: investigation and prosecution references, decisions,
+    sentence and confiscation (the references are encrypted: they lead to persons)."""
+
+    case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="justice_events")
+    kind = models.CharField(_("decision"), max_length=20, choices=JusticeKind.choices)
+    decided_on = models.DateField(_("date"))
+    authority = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("authority"),
+    )
+    reference = EncryptedTextField(_("investigation or prosecution reference"), blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=30, choices=NotProsecutedReason.choices, blank=True
+    )
+    sentence = EncryptedTextField(_("sentence"), blank=True)
+    confiscation = models.BooleanField(_("assets confiscated"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["decided_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in case {self.case_id}"
+
+
+class Compensation(models.Model):
+    """Compensation claimed, awarded and paid (amounts in euro cents). Where the rules say the
+    state advances an unpaid award (NL: 8 months after judgement, 001:L1234-L1239), that date is
+    a deadline of the case until the payment is recorded."""
+
+    case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="compensations")
+    claimed_on = models.DateField(_("claimed on"))
+    amount_claimed = models.PositiveBigIntegerField(_("amount claimed"), null=True, blank=True)
+    awarded_on = models.DateField(_("judgement on"), null=True, blank=True)
+    amount_awarded = models.PositiveBigIntegerField(_("amount awarded"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    amount_paid = models.PositiveBigIntegerField(_("amount paid"), null=True, blank=True)
+    paid_by_state = models.BooleanField(_("advanced by the state"), default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["claimed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"compensation in case {self.case_id}"
+
+
+class InformationTopic(models.TextChoices):
+    RIGHTS = "rights", _("Rights and the procedure")
+    INVESTIGATION = "investigation", _("Progress of the investigation")
+    DECISION = "decision", _("A decision on prosecution")
+    TRIAL = "trial", _("Trial date")
+    VERDICT = "verdict", _("The verdict")
+    COMPENSATION = "compensation", _("Compensation")
+    RELEASE = "release", _("Release of the offender")
+    RESIDENCE = "residence", _("Residence procedure")
+    OTHER = "other", _("Other")
+
+
+class VictimInformation(models.Model):
+    """What the person was told about their case, when and by whom (minors guide §2.4: victims
+    read the verdict in the newspaper)."""
+
+    case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="information")
+    informed_on = models.DateField(_("date"))
+    topic = models.CharField(_("about"), max_length=20, choices=InformationTopic.choices)
+    justice_event = models.ForeignKey(
+        JusticeEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="information",
+        verbose_name=_("justice event"),
+    )
+    informed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = EncryptedTextField(_("what was said"), blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["informed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"information in case {self.case_id}"
+
+
+# --- handing the dossier over abroad ----------------------------------------------------------
+
+
+class ExportBasis(models.TextChoices):
+    CONSENT = "consent", _("The person's consent")
+    LEGAL_GROUND = "legal_ground", _("A legal ground")
+
+
+class ExportGround(models.TextChoices):
+    CHILD_BEST_INTERESTS = (
+        "child_best_interests",
+        _("The best interests of the child (handover to the guardian or child protection)"),
+    )
+    VITAL_INTERESTS = "vital_interests", _("Vital interests of the person")
+    LEGAL_OBLIGATION = "legal_obligation", _("A legal obligation")
+    COURT_ORDER = "court_order", _("A court order")
+
+
+class CaseExport(models.Model):
+    """A record of each dossier handed over to a service or guardian abroad: to whom, on which
+    basis, by whom, and the SHA-256 digest of the JSON that left (the files are not kept)."""
+
+    case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="exports")
+    exported_at = models.DateTimeField(_("exported"))
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recipient_country = models.CharField(_("country"), max_length=2)
+    recipient_name = EncryptedTextField(_("recipient"))
+    basis = models.CharField(_("basis"), max_length=20, choices=ExportBasis.choices)
+    legal_ground = models.CharField(
+        _("legal ground"), max_length=30, choices=ExportGround.choices, blank=True
+    )
+    consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
+    explanation = EncryptedTextField(_("explanation"), blank=True)
+    digest = models.CharField(_("SHA-256 of the JSON"), max_length=64)
+
+    class Meta:
+        ordering = ["-exported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of case {self.case_id}"

@@ -101,7 +101,19 @@ def check(action: str, phase: str, parts: set[str]) -> Transition:
 
 
 # Steps stored in the case's history that are not phase transitions.
-OTHER_LABELS = {"missing": _("Reported missing"), "found": _("Back or found")}
+OTHER_LABELS = {
+    "missing": _("Reported missing"),
+    "found": _("Back or found"),
+    "situation": _("Situation recorded"),
+    "service": _("Service plan changed"),
+    "placement": _("Placement recorded"),
+    "placement_end": _("Placement ended"),
+    "interview": _("Interview recorded"),
+    "justice": _("Criminal case: step recorded"),
+    "compensation": _("Compensation recorded"),
+    "informed": _("Information given to the person"),
+    "export": _("Dossier handed over abroad"),
+}
 
 
 def label(action: str) -> str:

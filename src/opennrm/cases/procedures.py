@@ -155,9 +155,9 @@ class Procedure:
         return None, ""
 
 
-def _period(reader: Reader, key: str) -> Period:
+def _period(reader: Reader, key: str, *, named: bool = False) -> Period:
     item = reader.mapping(key)
-    item.only((*UNITS, "name", "source"))
+    item.only((*UNITS, "name") if named else UNITS)
     given = [unit for unit in UNITS if item.has(unit)]
     if len(given) != 1:
         raise item.fail(None, f"give exactly one of {list(UNITS)}")
@@ -175,7 +175,7 @@ def _state(item: Reader) -> State:
     if item.has("milestone"):
         if duration is not None:
             raise item.fail("milestone", "a state has a duration or a milestone, not both")
-        milestone = _period(item, "milestone")
+        milestone = _period(item, "milestone", named=True)
         milestone_names = item.mapping("milestone").translated("name", NAME_LANGUAGES)
     renewals = 0
     if item.has("renewals"):
@@ -231,6 +231,22 @@ def _procedure(item: Reader, country: str) -> Procedure:
                 f"the state {state.code!r} has no way out: add a "
                 "transition from it or mark it 'final: true'",
             )
+    for index, code in enumerate(start):
+        if code in final:
+            raise RuleFileError(
+                item.path,
+                item.sequence("start").line_of(index),
+                f"{item.where}.start: {code!r} is a final state; a procedure cannot start there",
+            )
+    reached = set(start)
+    while True:
+        more = {t.target for t in transitions if set(t.sources) & reached} - reached
+        if not more:
+            break
+        reached |= more
+    for reader, state in zip(item.items("states"), states, strict=True):
+        if state.code not in reached:
+            raise reader.fail("code", f"the state {state.code!r} cannot be reached from 'start'")
     remind = item.mapping("remind_before")
     remind.only(("days", "source"))
     return Procedure(
@@ -306,6 +322,7 @@ class CaseDeadlineRules:
           age_of_majority: {years: 18, source: "001:L5812-L5818"}
           transition_plan_before: {days: 90, source: default}
           remind_before: {days: 14, source: default}
+          compensation_state_advance: {months: 8, source: "001:L1234-L1239"}   # optional
     """
 
     age_of_majority: int = 18
@@ -314,6 +331,9 @@ class CaseDeadlineRules:
     transition_plan_source: str = "default"
     remind_days: int = 14
     remind_source: str = "default"
+    # Months after a judgement at which the state advances unpaid compensation; None: no rule.
+    state_advance_months: int | None = None
+    state_advance_source: str = ""
 
 
 def _days_rule(section: Reader, key: str, unit: str, default: int) -> tuple[int, str]:
@@ -329,11 +349,19 @@ def parse_case_deadlines(path: Path) -> CaseDeadlineRules:
     if not root.has("case_deadlines"):
         return CaseDeadlineRules()
     section = root.mapping("case_deadlines")
-    section.only(("age_of_majority", "transition_plan_before", "remind_before"))
+    section.only(
+        ("age_of_majority", "transition_plan_before", "remind_before", "compensation_state_advance")
+    )
     age, age_source = _days_rule(section, "age_of_majority", "years", 18)
     plan, plan_source = _days_rule(section, "transition_plan_before", "days", 90)
     remind, remind_source = _days_rule(section, "remind_before", "days", 14)
-    return CaseDeadlineRules(age, age_source, plan, plan_source, remind, remind_source)
+    advance: int | None = None
+    advance_source = ""
+    if section.has("compensation_state_advance"):
+        advance, advance_source = _days_rule(section, "compensation_state_advance", "months", 0)
+    return CaseDeadlineRules(
+        age, age_source, plan, plan_source, remind, remind_source, advance, advance_source
+    )
 
 
 def load_case_deadlines() -> tuple[dict[str, CaseDeadlineRules], list[RuleFileError]]:

@@ -182,8 +182,10 @@ def _locked(
     if found.version != expected_version:
         raise ConcurrentEditError
     rule = procedures.get(found.procedure)
-    if rule is None:
-        raise InvalidInput({"procedure": [_("This procedure is no longer in the rules.")]})
+    if rule is None or not any(state.code == found.state for state in rule.states):
+        raise InvalidInput(
+            {"procedure": [_("This procedure or its current state is no longer in the rules.")]}
+        )
     return case, rule, found
 
 
@@ -259,10 +261,21 @@ def procedure_renew(
     return row
 
 
+def reopen_deadlines(case: CaseFile) -> None:
+    """After a case is reopened: the current date of each running procedure is a deadline again
+    (closing cancelled it)."""
+    for row in case.procedures.filter(final=False, due_on__isnull=False):
+        rule = procedures.get(row.procedure)
+        if rule is None or not any(state.code == row.state for state in rule.states):
+            continue
+        if not Deadline.objects.filter(procedure=row, status=DeadlineStatus.OPEN).exists():
+            _open_deadline(case, row, rule)
+
+
 def options(row: ProtectionProcedure) -> dict[str, Any]:
     """What the case page offers for a procedure: its rule, state, next steps and renewal."""
     rule = procedures.get(row.procedure)
-    if rule is None:
+    if rule is None or not any(state.code == row.state for state in rule.states):
         return {"rule": None}
     state = rule.state(row.state)
     return {

@@ -79,7 +79,7 @@ def access_person(
             detail={"action": action},
         )
         raise NotFoundOrForbidden
-    if not actor.has_perm(perm, person):
+    if not actor.has_perm(perm, person) and not _leads_a_case_of(actor, person, perm, action):
         audit.record_object(
             action=AuditAction.DENIED,
             actor=actor,
@@ -96,6 +96,22 @@ def access_person(
             purpose=purpose,
         )
     return person
+
+
+def _leads_a_case_of(actor: Any, person: Person, perm: str, action: str) -> bool:
+    """A case file moves with its person: the organisation that leads an open case of the person
+    (e.g. after a transfer) may view and change the person, as the registering one may."""
+    if action not in ("view", "change"):
+        return False
+    from opennrm.cases.models import CaseFile, Phase
+
+    leading = organisations_with_perm(actor, perm) & organisations_with_perm(actor, roles.VIEW_CASE)
+    return (
+        bool(leading)
+        and CaseFile.objects.filter(person=person, lead_organisation_id__in=leading)
+        .exclude(phase=Phase.CLOSED)
+        .exists()
+    )
 
 
 def person_search(

@@ -14,14 +14,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from opennrm.cases import deadlines
 from opennrm.cases.indexes import dob_index, person_name_hashes
-from opennrm.cases.models import Person, PersonNameToken
+from opennrm.cases.models import CaseFile, Person, PersonNameToken
 from opennrm.cases.selectors import OBJECT_TYPE, access_person
 from opennrm.cases.validation import NAME_FIELDS, PERSON_FIELDS, clean_person_data, require_a_name
 from opennrm.core import audit, clock
-from opennrm.core.errors import ConcurrentEditError, PermissionDeniedError
+from opennrm.core.errors import ConcurrentEditError, InvalidInput, PermissionDeniedError
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.directory import roles
@@ -143,6 +144,17 @@ def person_delete(
 ) -> None:
     """Delete the person and its name index; with ``expected_version``, only if unchanged."""
     access_person(actor=actor, person_id=person_id, action="delete", purpose=purpose)
+    if CaseFile.objects.filter(person_id=person_id).exists():
+        raise InvalidInput(
+            {
+                "__all__": [
+                    _(
+                        "This person has a case file. A person with a case file cannot be "
+                        "deleted; the case file's retention rules decide when both go."
+                    )
+                ]
+            }
+        )
     with transaction.atomic():
         person = lock_for_update(Person, person_id)
         if expected_version is not None and person.version != expected_version:

@@ -204,6 +204,9 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
                     ),
                 )
                 status = 409
+            except InvalidInput as exc:
+                for message in exc.errors.get("__all__", []):
+                    form.add_error(None, message)
             else:
                 messages.success(request, _("The person has been deleted."))
                 return redirect("persons:search")

@@ -9,7 +9,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from opennrm.cases import phases
+from opennrm.cases import phases, procedures
 from opennrm.cases.models import Deadline, DeadlineKind
 
 register = template.Library()
@@ -20,9 +20,26 @@ def deadline_label(deadline: Deadline) -> str:
     """What a deadline is about: the procedure's state, the task's text, or its kind."""
     if deadline.kind == DeadlineKind.TASK:
         return str(deadline.title)
-    if deadline.kind == DeadlineKind.PROCEDURE and deadline.label:
-        return deadline.label
+    if deadline.kind == DeadlineKind.PROCEDURE:
+        return (
+            procedure_deadline_name(deadline) or deadline.label or str(deadline.get_kind_display())
+        )
+    if deadline.kind == DeadlineKind.SERVICE_FOLLOW_UP and deadline.label:
+        return f"{deadline.get_kind_display()}: {deadline.label}"
     return str(deadline.get_kind_display())
+
+
+def procedure_deadline_name(deadline: Deadline) -> str:
+    """The rule's name of the state a procedure deadline belongs to, in the reader's language
+    (the stored label is the name at the time it was made)."""
+    row = deadline.procedure
+    if row is None or deadline.status != "open":
+        return ""
+    rule = procedures.get(row.procedure)
+    if rule is None or not any(state.code == row.state for state in rule.states):
+        return ""
+    state = rule.state(row.state)
+    return state.milestone_name if row.due_kind == "milestone" else state.name
 
 
 @register.filter
@@ -60,3 +77,11 @@ def procedure_state_name(rule: Any, code: str) -> str:
         return str(rule.state(code).name)
     except (KeyError, AttributeError):
         return code
+
+
+@register.filter
+def cents(value: int | None) -> str:
+    """An amount in euro cents as euro with two decimals (1234567 → 12345.67)."""
+    if value is None:
+        return ""
+    return f"{value // 100}.{value % 100:02d}"
