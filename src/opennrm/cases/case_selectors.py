@@ -10,7 +10,9 @@ Who may open a case file:
 
 Only the lead organisation (``CHANGE_CASE``) and coordinators work on it. A missing case and a
 forbidden one give the same answer (``NotFoundOrForbidden``); both are audited (``denied``), and
-so is every opening of a case (``read``) and every list shown.
+so is every opening of a case (``read``) and every list shown. (An id that is not a number, and a
+request without a signed-in user, are refused before any case is looked up and not audited, as
+for persons.)
 """
 
 from __future__ import annotations
@@ -36,13 +38,19 @@ LIST_LIMIT = 200
 
 
 def _orgs(actor: Any, perm: str) -> set[int]:
-    return organisations_with_perm(actor, perm) if is_signed_in(actor) else set()
+    if not is_signed_in(actor) or not getattr(actor, "is_active", False):
+        return set()  # a deactivated account holds no organisation, whatever its memberships
+    return organisations_with_perm(actor, perm)
+
+
+def _countries(actor: Any) -> set[str]:
+    if not is_signed_in(actor) or not getattr(actor, "is_active", False):
+        return set()
+    return countries_with_perm(actor, roles.MANAGE_CASE)
 
 
 def is_coordinator(actor: Any, case: CaseFile) -> bool:
-    return is_signed_in(actor) and case.jurisdiction in countries_with_perm(
-        actor, roles.MANAGE_CASE
-    )
+    return case.jurisdiction in _countries(actor)
 
 
 def team_organisations(case: CaseFile) -> set[int]:
@@ -149,7 +157,7 @@ def access_case(
 
 def _visible(actor: Any) -> QuerySet[CaseFile]:
     orgs = _orgs(actor, roles.VIEW_CASE)
-    countries = countries_with_perm(actor, roles.MANAGE_CASE) if is_signed_in(actor) else set()
+    countries = _countries(actor)
     return CaseFile.objects.filter(
         Q(lead_organisation_id__in=orgs)
         | Q(guardian_organisation_id__in=orgs)

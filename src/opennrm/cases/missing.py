@@ -189,7 +189,7 @@ def missing_end(
                 users=users,
                 kind="person_found",
                 reference=case.reference,
-                organisation_name=case.lead_organisation.name,
+                organisation_name=(acting_organisation(actor, case) or case.lead_organisation).name,
                 link=reverse("cases:case", args=[case.pk]) + "#missing",
             )
         record(case, action="found", actor=actor, from_phase=case.phase, reason=cleaned)
