@@ -274,6 +274,7 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-teacher", "Tess", "Demo", Role.FRONTLINE, "nl-demo-school"),
     DemoUser("demo-veiligthuis", "Vera", "Demo", Role.CASE_WORKER, "nl-veilig-thuis"),
     DemoUser("demo-police-be", "Bart", "Demo", Role.FRONTLINE, "be-federal-police"),
+    DemoUser("demo-guardian", "Gijs", "Demo", Role.CASE_WORKER, "nl-nidos"),
 )
 
 

@@ -42,6 +42,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--referrals", type=int, default=1000, help="referrals to send and escalate"
         )
+        parser.add_argument(
+            "--cases", type=int, default=1000, help="case files to open, step and remind"
+        )
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -101,6 +104,7 @@ class Command(BaseCommand):
 
         signal_ids = self._signals(opts["signals"], actor, org, rng)
         self._referrals(signal_ids[: opts["referrals"]], actor)
+        self._cases(opts["cases"], rng)
 
         # A new primary key in memory only: the configured key files are not touched.
         settings.OPENNRM_DATA_KEYS = [
@@ -202,6 +206,98 @@ class Command(BaseCommand):
             took, _overview = _timed(selectors.dashboard, actor=coordinator)
             latencies.append(took * 1000)
         self._line(f"referral overview ({n} waiting) median", statistics.median(latencies), "ms")
+
+    def _cases(self, n: int, rng: random.Random) -> None:
+        """Case files: open with a procedure, record a step, remind, the deadline boards and the
+        case page (rendered through the real view, signed in with a verified second factor)."""
+        from datetime import timedelta
+
+        from django.test import Client
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from opennrm.cases import case_selectors, casefiles, deadlines, protection, services
+        from opennrm.core import clock
+        from opennrm.directory.models import Membership, Organisation, User
+
+        if n <= 0:
+            return
+        shelter = Organisation.objects.create(
+            slug="bench-shelter", name="Shelter", kind="shelter_ngo", country="BE"
+        )
+        worker = User.objects.create(username="bench-worker", email="w@example.invalid")
+        Membership.objects.create(user=worker, organisation=shelter, role="case_worker")
+        today = clock.now().date()
+
+        def open_all() -> list[int]:
+            ids = []
+            for _ in range(n):
+                person = services.person_create(
+                    actor=worker,
+                    organisation_id=shelter.pk,
+                    data={
+                        "given_names": rng.choice(GIVEN),
+                        "family_name": rng.choice(FAMILY),
+                        "date_of_birth": f"{rng.randint(2009, 2012)}-0{rng.randint(1, 9)}-12",
+                    },
+                )
+                case = casefiles.case_open(
+                    actor=worker, organisation_id=shelter.pk, person_id=person.pk
+                )
+                protection.procedure_start(
+                    actor=worker,
+                    case_id=case.pk,
+                    procedure="BE/residence",
+                    state="reflection",
+                    effective_on=today - timedelta(days=rng.randint(0, 40)),
+                )
+                ids.append(case.pk)
+            return ids
+
+        took, case_ids = _timed(open_all)
+        self._line("case_open + person + procedure_start", n / took, "cases/s")
+
+        def step_all() -> None:
+            for pk in case_ids:
+                row = protection.ProtectionProcedure.objects.get(case_id=pk)
+                protection.procedure_step(
+                    actor=worker,
+                    case_id=pk,
+                    procedure_id=row.pk,
+                    expected_version=row.version,
+                    transition="statement",
+                )
+
+        took, _ = _timed(step_all)
+        self._line("procedure_step (statement → permit)", n / took, "steps/s")
+        # Every deadline's reminder is due: the job reminds each owner once.
+        deadlines.Deadline.objects.update(remind_on=today)
+        total = deadlines.Deadline.objects.filter(status="open").count()
+        took, sent = _timed(deadlines.send_reminders, limit=total)
+        self._line(f"send_reminders ({sent} sent)", sent / took, "reminders/s")
+        took, again = _timed(deadlines.send_reminders, limit=total)
+        self._line(f"send_reminders again ({again} sent)", took * 1000, "ms")
+        for name, board in (
+            ("my_deadlines", case_selectors.my_deadlines),
+            ("organisation_deadlines", case_selectors.organisation_deadlines),
+        ):
+            latencies = []
+            for _ in range(20):
+                took, _board = _timed(board, actor=worker)
+                latencies.append(took * 1000)
+            self._line(f"{name} ({n} cases) median", statistics.median(latencies), "ms")
+        client = Client()
+        client.force_login(worker)
+        device = TOTPDevice.objects.create(user=worker, name="bench", confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+        latencies = []
+        for pk in case_ids[:50]:
+            took, response = _timed(client.get, f"/cases/{pk}/")
+            if response.status_code != 200:
+                raise RuntimeError(f"case page answered {response.status_code}")
+            latencies.append(took * 1000)
+        self._line("case page (GET, rendered) median", statistics.median(latencies), "ms")
 
     def _line(self, what: str, value: float, unit: str) -> None:
         self.stdout.write(f"{what:45s} {value:10.1f} {unit}")

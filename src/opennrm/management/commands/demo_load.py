@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from opennrm.cases import demo as cases_demo
 from opennrm.core import context
 from opennrm.directory import demo
 from opennrm.intake import demo as intake_demo
@@ -20,13 +21,14 @@ class Command(BaseCommand):
         try:
             logins = demo.load()
             signals = intake_demo.load()
+            cases = cases_demo.load()
         except demo.DemoRefused as exc:
             raise CommandError(f"Refused: {exc}") from exc
         finally:
             context.reset(token)
         self.stdout.write(
             f"Demo data loaded: {len(demo.ORGANISATIONS)} organisations, {len(logins)} users, "
-            f"{signals} new signals."
+            f"{signals} new signals, {cases} new case files."
         )
         header = ("user name", "role", "organisation", "password", "TOTP secret (base32)")
         rows = [
