@@ -61,6 +61,7 @@ def _invalid(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 
 def _register_routers() -> None:
     from opennrm.cases.api import router as persons_router
+    from opennrm.cases.case_api import router as cases_router
     from opennrm.directory.api import router as directory_router
     from opennrm.intake.api import catalogues_router
     from opennrm.intake.api import router as signals_router
@@ -71,6 +72,7 @@ def _register_routers() -> None:
     api.add_router("/signals", signals_router)
     api.add_router("/catalogues", catalogues_router)
     api.add_router("/referrals", referrals_router)
+    api.add_router("/cases", cases_router)
 
 
 _register_routers()
