@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opennrm.cases.models import (
     ClosureReason,
@@ -24,6 +25,9 @@ from opennrm.cases.models import (
 )
 from opennrm.core.forms import DateInput
 from opennrm.core.taxonomies import EXPLOITATION_FORM_CHOICES, ISIC_CHOICES
+
+FROM = pgettext_lazy("start of a period", "From")
+UNTIL = pgettext_lazy("end of a period", "Until")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -220,8 +224,8 @@ class ServiceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Service"), choices=ServiceKind.choices)
     provider = forms.ChoiceField(label=_("Provider"), choices=(), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=ServiceStatus.choices)
-    starts_on = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    ends_on = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    starts_on = forms.DateField(label=FROM, required=False, widget=DateInput())
+    ends_on = forms.DateField(label=UNTIL, required=False, widget=DateInput())
     sessions = forms.IntegerField(
         label=_("Number of sessions"),
         required=False,
@@ -240,15 +244,15 @@ class ServiceForm(forms.Form):
 
 class ServiceUpdateForm(VersionForm):
     status = forms.ChoiceField(label=_("Status"), choices=ServiceStatus.choices)
-    ends_on = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    ends_on = forms.DateField(label=UNTIL, required=False, widget=DateInput())
     sessions = forms.IntegerField(label=_("Number of sessions"), required=False, min_value=0)
     follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput())
 
 
 class PlacementForm(forms.Form):
     shelter = forms.ChoiceField(label=_("Shelter"), choices=())
-    started_on = forms.DateField(label=_("From"), widget=DateInput())
-    ended_on = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    started_on = forms.DateField(label=FROM, widget=DateInput())
+    ended_on = forms.DateField(label=UNTIL, required=False, widget=DateInput())
 
 
 class PlacementEndForm(forms.Form):

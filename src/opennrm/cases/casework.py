@@ -134,20 +134,27 @@ def _codes(
     return found
 
 
+EURO_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$")  # 1.500 or 1.500,50
+EURO_DECIMAL = re.compile(r"^\d+,\d{1,2}$")  # 1500,50
+ENGLISH_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$")  # 1,500 or 1,500.50
+PLAIN = re.compile(r"^\d+(\.\d{1,2})?$")  # 1500 or 1500.50
+
+
 def _amount(value: Any, field: str, errors: FieldErrors) -> int | None:
-    """Euro amounts as cents: "1500", "1500.50" or "1.500,50" are accepted."""
+    """Euro amounts as cents: "1500", "1500.50", "1500,50", "1.500,50" and "1,500.50" are
+    accepted (spaces ignored)."""
     if value in (None, ""):
         return None
-    text = str(value).strip().replace(" ", "")
-    if re.match(r"^\d{1,3}(\.\d{3})*(,\d{1,2})?$", text) and ("," in text or text.count(".") > 1):
+    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+    if EURO_THOUSANDS.match(text) or EURO_DECIMAL.match(text):
         text = text.replace(".", "").replace(",", ".")
-    try:
-        if not re.match(r"^\d+(\.\d{1,2})?$", text):
-            raise ValueError
-        cents = round(float(text) * 100)
-    except ValueError:
+    elif ENGLISH_THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if not PLAIN.match(text):
         errors.add(field, _("Enter an amount in euro, like 1500 or 1500.50."))
         return None
+    whole, _sep, fraction = text.partition(".")
+    cents = int(whole) * 100 + int((fraction + "00")[:2])
     if cents > MAX_AMOUNT:
         errors.add(field, _("The amount is too large."))
         return None

@@ -29,8 +29,10 @@ from opennrm.cases import casework, procedures
 from opennrm.cases.case_selectors import access_case
 from opennrm.cases.casefiles import acting_organisation, record
 from opennrm.cases.models import CaseExport, CaseFile, ExportBasis, ExportGround, Sex
+from opennrm.cases.selectors import access_person
 from opennrm.cases.templatetags.cases import deadline_label
 from opennrm.core import audit, clock
+from opennrm.core.errors import NotFoundOrForbidden, PermissionDeniedError
 from opennrm.core.models import AuditAction
 from opennrm.core.taxonomies import EXPLOITATION_FORMS
 from opennrm.core.validation import FieldErrors, clean_choice, clean_text
@@ -364,6 +366,12 @@ def case_export(
     """Export the dossier for a service or guardian abroad, on a recorded basis. Returns the
     record and a ZIP holding ``<reference>.json`` and ``<reference>.pdf``."""
     case = access_case(actor=actor, case_id=case_id, action="change", record_read=False)
+    try:
+        # The dossier carries the person's identity: only someone who may see it exports it
+        # (the lead organisation); the read of the person is audited as such.
+        access_person(actor=actor, person_id=case.person_id, action="view", purpose="export")
+    except NotFoundOrForbidden:
+        raise PermissionDeniedError from None
     values = clean_basis(data)
     with transaction.atomic():
         organisation = acting_organisation(actor, case)
