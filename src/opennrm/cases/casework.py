@@ -51,8 +51,8 @@ from opennrm.core.taxonomies import EXPLOITATION_FORM_CODES, ISIC_SECTIONS
 from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory.models import Organisation, User
 
-COUNTRY = re.compile(r"^[A-Z]{2}$")
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$", re.ASCII)
+LANGUAGE = re.compile(r"^[a-z]{2,3}$", re.ASCII)
 NOTE_MAX = 4000
 MAX_CODES = 20
 MAX_AMOUNT = 10**12  # euro cents
@@ -125,7 +125,8 @@ def _codes(
         code = item.strip().upper() if upper else item.strip().lower()
         valid = (pattern is None or pattern.match(code)) and (choices is None or code in choices)
         if not valid:
-            errors.add(field, _("“%(code)s” is not a valid code.") % {"code": code[:20]})
+            # The message names no value: what was typed may be personal data (rule 6).
+            errors.add(field, _("One of the codes is not valid: check the list."))
             continue
         if code not in found:
             found.append(code)
@@ -134,10 +135,10 @@ def _codes(
     return found
 
 
-EURO_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$")  # 1.500 or 1.500,50
-EURO_DECIMAL = re.compile(r"^\d+,\d{1,2}$")  # 1500,50
-ENGLISH_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$")  # 1,500 or 1,500.50
-PLAIN = re.compile(r"^\d+(\.\d{1,2})?$")  # 1500 or 1500.50
+EURO_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$", re.ASCII)  # 1.500 or 1.500,50
+EURO_DECIMAL = re.compile(r"^\d+,\d{1,2}$", re.ASCII)  # 1500,50
+ENGLISH_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$", re.ASCII)  # 1,500 or 1,500.50
+PLAIN = re.compile(r"^\d+(\.\d{1,2})?$", re.ASCII)  # 1500 or 1500.50
 
 
 def _amount(value: Any, field: str, errors: FieldErrors) -> int | None:
@@ -272,6 +273,8 @@ def clean_situation(data: Mapping[str, Any]) -> dict[str, Any]:
     values["birth_year"] = None
     if year not in (None, ""):
         try:
+            if not str(year).isascii():
+                raise ValueError
             values["birth_year"] = int(str(year))
             if not 1900 <= values["birth_year"] <= clock.now().year:
                 raise ValueError
@@ -386,6 +389,8 @@ def _clean_service(data: Mapping[str, Any], case: CaseFile) -> dict[str, Any]:
     sessions = data.get("sessions")
     if sessions not in (None, ""):
         try:
+            if not str(sessions).isascii():
+                raise ValueError
             values["sessions"] = int(str(sessions))
             if not 0 <= values["sessions"] <= 1000:
                 raise ValueError
@@ -537,7 +542,9 @@ def _age_on(case: CaseFile, day: date) -> int | None:
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
     situation = Situation.objects.filter(case=case).first()
     if situation is not None and situation.birth_year:
-        return day.year - situation.birth_year  # at most one year too old: a minor stays flagged
+        # Only the year is known: the youngest the person can be, so that a possible minor is
+        # treated as one (children's safeguards err on the side of the child).
+        return day.year - situation.birth_year - 1
     return None
 
 
@@ -669,9 +676,12 @@ def _sync_state_advance(case: CaseFile, compensation: Compensation) -> None:
         status=DeadlineStatus.OPEN,
     )
     wanted = state_advance_date(case, compensation)
-    (rows.exclude(due_on=wanted) if wanted else rows).update(
-        status=DeadlineStatus.DONE, done_at=clock.now()
-    )
+    # Paid: the duty is done. Judgement moved or award withdrawn: the old date is cancelled.
+    superseded = rows.exclude(due_on=wanted) if wanted else rows
+    if compensation.paid_on is not None:
+        superseded.update(status=DeadlineStatus.DONE, done_at=clock.now())
+    else:
+        superseded.update(status=DeadlineStatus.CANCELLED)
     if wanted is not None and not rows.filter(due_on=wanted).exists():
         rules = case_deadline_rules(case.jurisdiction)
         Deadline.objects.create(
