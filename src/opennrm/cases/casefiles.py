@@ -9,7 +9,6 @@ never a value.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -32,7 +31,7 @@ from opennrm.core.errors import ConcurrentEditError, InvalidInput, PermissionDen
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.core.references import new_reference
-from opennrm.core.validation import FieldErrors, clean_choice, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_date, clean_text
 from opennrm.directory import notifications, roles
 from opennrm.directory.backends import is_signed_in, organisations_with_perm
 from opennrm.directory.models import Organisation, User
@@ -177,20 +176,6 @@ def _member_with(user_id: object, organisation_id: int, perm: str, field: str) -
     if user is None or organisation_id not in organisations_with_perm(user, perm):
         raise InvalidInput({field: [_("Choose a person of that organisation who works on cases.")]})
     return user
-
-
-def _clean_date(value: Any, field: str, errors: FieldErrors, *, required: bool) -> date | None:
-    if value in (None, ""):
-        if required:
-            errors.add(field, _("Enter a date."))
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors.add(field, _("Enter a date as YYYY-MM-DD."))
-        return None
 
 
 # --- opening
@@ -447,9 +432,9 @@ def case_set_team(
         police_organisation_id, police_contact_id, "police", POLICE_KINDS, case.jurisdiction
     )
     errors = FieldErrors()
-    appointed = _clean_date(guardian_appointed_on, "guardian_appointed_on", errors, required=False)
-    if appointed is not None and appointed > clock.now().date():
-        errors.add("guardian_appointed_on", _("The date cannot be in the future."))
+    appointed = clean_date(
+        guardian_appointed_on, "guardian_appointed_on", errors, latest=clock.now().date()
+    )
     errors.raise_if_any()
     values = {
         "unaccompanied_minor": bool(unaccompanied_minor),
@@ -533,9 +518,13 @@ def case_set_identification(
         _("Choose an identification status."),
         required=True,
     )
-    day = _clean_date(decided_on, "decided_on", errors, required=cleaned != "potential")
-    if day is not None and day > clock.now().date():
-        errors.add("decided_on", _("The date cannot be in the future."))
+    day = clean_date(
+        decided_on,
+        "decided_on",
+        errors,
+        required=cleaned != "potential",
+        latest=clock.now().date(),
+    )
     decider = None
     if cleaned and cleaned != IdentificationStatus.POTENTIAL:
         try:

@@ -48,7 +48,7 @@ from opennrm.core import calendars, clock
 from opennrm.core.errors import ConcurrentEditError, InvalidInput, NotFoundOrForbidden
 from opennrm.core.locks import lock_for_update
 from opennrm.core.taxonomies import EXPLOITATION_FORM_CODES, ISIC_SECTIONS
-from opennrm.core.validation import FieldErrors, clean_choice, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_date, clean_text
 from opennrm.directory.models import Organisation, User
 
 COUNTRY = re.compile(r"^[A-Z]{2}$", re.ASCII)
@@ -68,38 +68,34 @@ def _case(actor: Any, case_id: int, *, open_only: bool = True) -> CaseFile:
 # --- cleaning -----------------------------------------------------------------------------------
 
 
+EARLIEST = date(1900, 1, 1)
+
+
 def _date(value: Any, field: str, errors: FieldErrors, *, required: bool = False) -> date | None:
-    if value in (None, ""):
-        if required:
-            errors.add(field, _("Enter a date."))
-        return None
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        errors.add(field, _("Enter a date as YYYY-MM-DD."))
-        return None
-    if day > clock.now().date():
-        errors.add(field, _("The date cannot be in the future."))
-        return None
-    if day.year < 1900:
-        errors.add(field, _("Enter a date after 1900."))
-        return None
-    return day
+    """A date that has happened (not in the future, not before 1900)."""
+    return clean_date(
+        value,
+        field,
+        errors,
+        required=required,
+        earliest=EARLIEST,
+        latest=clock.now().date(),
+        too_early=_("Enter a date after 1900."),
+    )
 
 
 def _future_date(value: Any, field: str, errors: FieldErrors) -> date | None:
-    """A date that may lie ahead (a planned service, a follow-up)."""
-    if value in (None, ""):
-        return None
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        errors.add(field, _("Enter a date as YYYY-MM-DD."))
-        return None
-    if not 1900 <= day.year <= clock.now().year + 10:
-        errors.add(field, _("Enter a realistic date."))
-        return None
-    return day
+    """A date that may lie ahead (a planned service, a follow-up), within ten years."""
+    message = _("Enter a realistic date.")
+    return clean_date(
+        value,
+        field,
+        errors,
+        earliest=EARLIEST,
+        latest=date(clock.now().year + 10, 12, 31),
+        too_early=message,
+        too_late=message,
+    )
 
 
 def _codes(
@@ -584,7 +580,8 @@ def interview_add(*, actor: Any, case_id: int, data: Mapping[str, Any]) -> Inter
             certified_interviewer=bool(data.get("certified_interviewer")),
             audio_visual=bool(data.get("audio_visual")),
             child_friendly_room=bool(data.get("child_friendly_room")),
-            minor_at_the_time=age is not None and age < 18,
+            minor_at_the_time=age is not None
+            and age < case_deadline_rules(case.jurisdiction).age_of_majority,
             recorded_by=actor,
             created_at=clock.now(),
         )

@@ -33,7 +33,7 @@ from opennrm.core.errors import (
 )
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
-from opennrm.core.validation import FieldErrors, clean_text
+from opennrm.core.validation import FieldErrors, clean_date, clean_text
 from opennrm.directory import notifications, roles
 from opennrm.directory.backends import organisations_with_perm
 from opennrm.directory.models import User
@@ -145,20 +145,6 @@ def cancel_open(case: CaseFile) -> None:
 # --- tasks ------------------------------------------------------------------------------------
 
 
-def _clean_due(value: Any, errors: FieldErrors) -> date | None:
-    if value in (None, ""):
-        errors.add("due_on", _("Enter a date."))
-        return None
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        errors.add("due_on", _("Enter a date as YYYY-MM-DD."))
-        return None
-    if day < clock.now().date():
-        errors.add("due_on", _("The date cannot be in the past."))
-    return day
-
-
 def task_add(
     *, actor: Any, case_id: int, title: str, due_on: Any, owner_id: object = None
 ) -> Deadline:
@@ -170,7 +156,14 @@ def task_add(
     text = clean_text(title, "title", TITLE_MAX, errors, multiline=False)
     if not text and "title" not in errors.errors:
         errors.add("title", _("Describe the task."))
-    day = _clean_due(due_on, errors)
+    day = clean_date(
+        due_on,
+        "due_on",
+        errors,
+        required=True,
+        earliest=clock.now().date(),
+        too_early=_("The date cannot be in the past."),
+    )
     owner = None
     if owner_id not in (None, ""):
         try:

@@ -35,7 +35,7 @@ from opennrm.core import audit, clock
 from opennrm.core.errors import NotFoundOrForbidden, PermissionDeniedError
 from opennrm.core.models import AuditAction
 from opennrm.core.taxonomies import EXPLOITATION_FORMS
-from opennrm.core.validation import FieldErrors, clean_choice, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_date, clean_text
 
 FORMAT = "opennrm.case-dossier.v1"
 DASH = "\u2013"
@@ -337,14 +337,13 @@ def clean_basis(data: Mapping[str, Any]) -> dict[str, Any]:
     if not values["recipient_name"] and "recipient_name" not in errors.errors:
         errors.add("recipient_name", _("Name the service or guardian who receives the dossier."))
     if values["basis"] == ExportBasis.CONSENT:
-        given = data.get("consent_given_on")
-        try:
-            day = given if isinstance(given, date) else date.fromisoformat(str(given))
-            if day > clock.now().date():
-                raise ValueError
-            values["consent_given_on"] = day
-        except (TypeError, ValueError):
-            errors.add("consent_given_on", _("Enter the date the person gave consent."))
+        values["consent_given_on"] = clean_date(
+            data.get("consent_given_on"),
+            "consent_given_on",
+            errors,
+            required=True,
+            latest=clock.now().date(),
+        )
     elif values["basis"] == ExportBasis.LEGAL_GROUND:
         values["legal_ground"] = clean_choice(
             data.get("legal_ground"),

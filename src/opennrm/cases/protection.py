@@ -35,7 +35,7 @@ from opennrm.core.errors import (
 )
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
-from opennrm.core.validation import FieldErrors
+from opennrm.core.validation import FieldErrors, clean_date
 
 
 def _case_for_change(actor: Any, case_id: int, action: str) -> CaseFile:
@@ -56,18 +56,18 @@ def _case_for_change(actor: Any, case_id: int, action: str) -> CaseFile:
 
 
 def _effective(value: Any, errors: FieldErrors, earliest: date | None) -> date | None:
+    """The day a step took effect: today when not given; never in the future, never before
+    the current state began."""
     if value in (None, ""):
         return clock.now().date()
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        errors.add("effective_on", _("Enter a date as YYYY-MM-DD."))
-        return None
-    if day > clock.now().date():
-        errors.add("effective_on", _("The date cannot be in the future."))
-    elif earliest is not None and day < earliest:
-        errors.add("effective_on", _("The date cannot be before the current state began."))
-    return day
+    return clean_date(
+        value,
+        "effective_on",
+        errors,
+        earliest=earliest,
+        latest=clock.now().date(),
+        too_early=_("The date cannot be before the current state began."),
+    )
 
 
 def _open_deadline(case: CaseFile, row: ProtectionProcedure, rule: procedures.Procedure) -> None:
