@@ -10,9 +10,9 @@ concurrent change (``ConcurrentEditError``) and change nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -183,6 +183,55 @@ def _organisation(
     if found is None:
         errors.add(field, _("Choose an organisation from the list."))
     return found
+
+
+Row = TypeVar("Row", CaseService, Compensation)
+
+
+def _row_of(model: type[Row], case: CaseFile, row_id: object) -> int:
+    """The id of a row of this case (another case's row, or none: not found)."""
+    try:
+        pk = int(str(row_id))
+    except ValueError:
+        raise NotFoundOrForbidden from None
+    if not model.objects.filter(pk=pk, case=case).exists():
+        raise NotFoundOrForbidden
+    return pk
+
+
+def _update(
+    model: type[Row],
+    pk: int,
+    expected_version: int,
+    values: Mapping[str, Any],
+    *,
+    case: CaseFile,
+    actor: Any,
+    action: str,
+    sync: Callable[[CaseFile, Row], None],
+) -> Row:
+    """Change a versioned row of the case if nobody changed it since ``expected_version``; its
+    deadline follows (``sync``), and the history names the changed fields."""
+    with transaction.atomic():
+        row = lock_for_update(model, pk, expected_version)
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        if not changed:
+            return row
+        for name in changed:
+            setattr(row, name, values[name])
+        row.version += 1
+        row.updated_at = clock.now()
+        row.save()
+        sync(case, row)
+        record(
+            case,
+            action=action,
+            actor=actor,
+            from_phase=case.phase,
+            fields=changed,
+            details={action: row.pk},
+        )
+    return row
 
 
 # --- the situation ------------------------------------------------------------------------------
@@ -426,33 +475,18 @@ def service_update(
 ) -> CaseService:
     """Change a service (its status, dates, sessions) if nobody changed it meanwhile."""
     case = _case(actor, case_id, open_only=False)
-    try:
-        pk = int(str(service_id))
-    except ValueError:
-        raise NotFoundOrForbidden from None
-    if not CaseService.objects.filter(pk=pk, case=case).exists():
-        raise NotFoundOrForbidden
+    pk = _row_of(CaseService, case, service_id)
     values = _clean_service(data, case)
-    with transaction.atomic():
-        service = lock_for_update(CaseService, pk, expected_version)
-        changed = [name for name, value in values.items() if getattr(service, name) != value]
-        if not changed:
-            return service
-        for name in changed:
-            setattr(service, name, values[name])
-        service.version += 1
-        service.updated_at = clock.now()
-        service.save()
-        _sync_follow_up(case, service)
-        record(
-            case,
-            action="service",
-            actor=actor,
-            from_phase=case.phase,
-            fields=changed,
-            details={"service": service.pk},
-        )
-    return service
+    return _update(
+        CaseService,
+        pk,
+        expected_version,
+        values,
+        case=case,
+        actor=actor,
+        action="service",
+        sync=_sync_follow_up,
+    )
 
 
 SHELTER_KINDS = ("shelter_ngo", "child_protection", "municipality", "health", "other")
@@ -747,33 +781,18 @@ def compensation_update(
 ) -> Compensation:
     """Record the award or the payment of a claim; the state-advance deadline follows."""
     case = _case(actor, case_id, open_only=False)
-    try:
-        pk = int(str(compensation_id))
-    except ValueError:
-        raise NotFoundOrForbidden from None
-    if not Compensation.objects.filter(pk=pk, case=case).exists():
-        raise NotFoundOrForbidden
+    pk = _row_of(Compensation, case, compensation_id)
     values = _clean_compensation(data)
-    with transaction.atomic():
-        row = lock_for_update(Compensation, pk, expected_version)
-        changed = [name for name, value in values.items() if getattr(row, name) != value]
-        if not changed:
-            return row
-        for name in changed:
-            setattr(row, name, values[name])
-        row.version += 1
-        row.updated_at = clock.now()
-        row.save()
-        _sync_state_advance(case, row)
-        record(
-            case,
-            action="compensation",
-            actor=actor,
-            from_phase=case.phase,
-            fields=changed,
-            details={"compensation": row.pk},
-        )
-    return row
+    return _update(
+        Compensation,
+        pk,
+        expected_version,
+        values,
+        case=case,
+        actor=actor,
+        action="compensation",
+        sync=_sync_state_advance,
+    )
 
 
 # --- informing the victim -----------------------------------------------------------------------
