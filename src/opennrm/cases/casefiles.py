@@ -27,11 +27,12 @@ from opennrm.cases.models import (
 )
 from opennrm.cases.selectors import access_person
 from opennrm.core import audit, clock
+from opennrm.core.dates import clean_date
 from opennrm.core.errors import ConcurrentEditError, InvalidInput, PermissionDeniedError
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.core.references import new_reference
-from opennrm.core.validation import FieldErrors, clean_choice, clean_date, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory import notifications, roles
 from opennrm.directory.backends import is_signed_in, organisations_with_perm
 from opennrm.directory.models import Organisation, User

@@ -45,10 +45,11 @@ from opennrm.cases.models import (
 )
 from opennrm.cases.procedures import case_deadline_rules
 from opennrm.core import calendars, clock
+from opennrm.core.dates import clean_date
 from opennrm.core.errors import ConcurrentEditError, InvalidInput, NotFoundOrForbidden
 from opennrm.core.locks import lock_for_update
 from opennrm.core.taxonomies import EXPLOITATION_FORM_CODES, ISIC_SECTIONS
-from opennrm.core.validation import FieldErrors, clean_choice, clean_date, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory.models import Organisation, User
 
 COUNTRY = re.compile(r"^[A-Z]{2}$", re.ASCII)

@@ -25,6 +25,7 @@ from opennrm.cases.models import CaseFile, Deadline, DeadlineKind, DeadlineStatu
 from opennrm.cases.procedures import case_deadline_rules
 from opennrm.core import audit, calendars, clock
 from opennrm.core import jurisdictions as jurisdiction_rules
+from opennrm.core.dates import clean_date
 from opennrm.core.errors import (
     ConcurrentEditError,
     InvalidInput,
@@ -33,7 +34,7 @@ from opennrm.core.errors import (
 )
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
-from opennrm.core.validation import FieldErrors, clean_date, clean_text
+from opennrm.core.validation import FieldErrors, clean_text
 from opennrm.directory import notifications, roles
 from opennrm.directory.backends import organisations_with_perm
 from opennrm.directory.models import User

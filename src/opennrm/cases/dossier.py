@@ -32,10 +32,11 @@ from opennrm.cases.models import CaseExport, CaseFile, ExportBasis, ExportGround
 from opennrm.cases.selectors import access_person
 from opennrm.cases.templatetags.cases import deadline_label
 from opennrm.core import audit, clock
+from opennrm.core.dates import clean_date
 from opennrm.core.errors import NotFoundOrForbidden, PermissionDeniedError
 from opennrm.core.models import AuditAction
 from opennrm.core.taxonomies import EXPLOITATION_FORMS
-from opennrm.core.validation import FieldErrors, clean_choice, clean_date, clean_text
+from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 
 FORMAT = "opennrm.case-dossier.v1"
 DASH = "\u2013"

@@ -27,6 +27,7 @@ from opennrm.cases.models import (
     ProtectionProcedure,
 )
 from opennrm.core import audit, clock
+from opennrm.core.dates import clean_date
 from opennrm.core.errors import (
     ConcurrentEditError,
     InvalidInput,
@@ -35,7 +36,7 @@ from opennrm.core.errors import (
 )
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
-from opennrm.core.validation import FieldErrors, clean_date
+from opennrm.core.validation import FieldErrors
 
 
 def _case_for_change(actor: Any, case_id: int, action: str) -> CaseFile:

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "opennrm.intake",
     "opennrm.referrals",
     "opennrm.cases",
+    "opennrm.plans",
     "opennrm",
 ]
 

@@ -22,6 +22,7 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("cases:list", _("Case files"), roles.VIEW_CASE),
     ("cases:deadlines", _("Deadlines"), roles.CHANGE_CASE),
     ("persons:search", _("Persons"), roles.VIEW_PERSON),
+    ("plans:list", _("Action plans"), roles.VIEW_PLANS),
     ("directory:organisations", _("Directory"), roles.VIEW_ORGANISATIONS),
     ("directory:users", _("Users"), roles.MANAGE_USERS),
     ("directory:tokens", _("API clients"), roles.MANAGE_TOKENS),

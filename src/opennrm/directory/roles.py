@@ -56,10 +56,20 @@ CHANGE_CASE = "cases.change_own_org_casefile"
 # oversee every case file of their country.
 MANAGE_CASE = "cases.manage_jurisdiction_casefile"
 
+# Action plans: public policy, read by every role; progress is reported by the organisation that
+# leads a measure; coordinators import plans and steer every measure of their country.
+VIEW_PLANS = "plans.view_all_plan"
+UPDATE_PLAN = "plans.update_own_org_plan"
+MANAGE_PLAN = "plans.manage_jurisdiction_plan"
+# Permissions of every scope that any role may hold without an operator granting it.
+PUBLIC_READS = frozenset({VIEW_ORGANISATIONS, VIEW_PLANS})
+
 _PERSON_WORK = {VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, EXPORT_PERSON}
 _SIGNAL_WORK = {VIEW_SIGNAL, ADD_SIGNAL, CHANGE_SIGNAL}
 _REFERRAL_WORK = {VIEW_REFERRAL, SEND_REFERRAL, RESPOND_REFERRAL}
 _CASE_WORK = {VIEW_CASE, ADD_CASE, CHANGE_CASE}
+
+_PLAN_WORK = {VIEW_PLANS, UPDATE_PLAN}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.FRONTLINE: frozenset(
@@ -97,6 +107,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset({VIEW_ORGANISATIONS, MANAGE_USERS, MANAGE_TOKENS}),
 }
 
+# Every role reads the plans; all but analysts and auditors report progress for their
+# organisation; coordinators also manage the plans of their country.
+ROLE_PERMISSIONS = {
+    role: perms
+    | (
+        frozenset({VIEW_PLANS})
+        if role in (Role.ANALYST, Role.AUDITOR)
+        else frozenset(_PLAN_WORK | ({MANAGE_PLAN} if role == Role.COORDINATOR else set()))
+    )
+    for role, perms in ROLE_PERMISSIONS.items()
+}
+
 # Roles that can see personal data (of case subjects, or of staff in the audit trail and user
 # administration) must use TOTP two-factor authentication. Analysts see pseudonymised data only.
 ROLES_REQUIRING_2FA: frozenset[str] = frozenset(set(Role.values) - {Role.ANALYST})
@@ -117,7 +139,7 @@ ROLES_GRANTED_BY_OPERATORS_ONLY: frozenset[str] = frozenset(
     role
     for role, perms in ROLE_PERMISSIONS.items()
     if any(
-        (is_all_scope(perm) or is_jurisdiction_scope(perm)) and perm != VIEW_ORGANISATIONS
+        (is_all_scope(perm) or is_jurisdiction_scope(perm)) and perm not in PUBLIC_READS
         for perm in perms
     )
 )

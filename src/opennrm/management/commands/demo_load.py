@@ -9,6 +9,7 @@ from opennrm.cases import demo as cases_demo
 from opennrm.core import context
 from opennrm.directory import demo
 from opennrm.intake import demo as intake_demo
+from opennrm.plans import services as plan_services
 
 
 class Command(BaseCommand):
@@ -22,13 +23,14 @@ class Command(BaseCommand):
             logins = demo.load()
             signals = intake_demo.load()
             cases = cases_demo.load()
+            plans = plan_services.import_shipped()
         except demo.DemoRefused as exc:
             raise CommandError(f"Refused: {exc}") from exc
         finally:
             context.reset(token)
         self.stdout.write(
             f"Demo data loaded: {len(demo.ORGANISATIONS)} organisations, {len(logins)} users, "
-            f"{signals} new signals, {cases} new case files."
+            f"{signals} new signals, {cases} new case files, {len(plans)} new action plans."
         )
         header = ("user name", "role", "organisation", "password", "TOTP secret (base32)")
         rows = [
