@@ -21,10 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EVIDENCE = "https://www.example.org/moniteur/2013-04-01-thb-law"
 
 
-@pytest.mark.skipif(
-    shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
-    reason="poppler-utils not installed (.ci/run installs it)",
-)
+NO_POPPLER = shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None
+
+
+@pytest.mark.skipif(NO_POPPLER, reason="poppler-utils not installed (.ci/run installs it)")
 def test_a_coordinator_marks_a_measure_done_and_the_report_pdf_shows_it(
     live_server: Any, page: Any, tmp_path: Path
 ) -> None:

@@ -36,6 +36,7 @@ from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory import notifications, roles
 from opennrm.directory.backends import is_signed_in, organisations_with_perm
 from opennrm.directory.models import Organisation, User
+from opennrm.directory.selectors import users_with_perm
 
 NOTE_MAX = 4000
 
@@ -56,18 +57,7 @@ notifications.register(
 
 def coordinators_of(country: str) -> list[User]:
     """The active coordinators of a country (MANAGE_CASE at one of its organisations)."""
-    perm_roles = [
-        role for role, perms in roles.ROLE_PERMISSIONS.items() if roles.MANAGE_CASE in perms
-    ]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role__in=perm_roles,
-            memberships__organisation__country=country,
-            memberships__organisation__is_active=True,
-        ).distinct()
-    )
+    return users_with_perm(roles.MANAGE_CASE, country=country)
 
 
 def notify_coordinators(case: CaseFile, kind: str) -> None:

@@ -38,6 +38,7 @@ from opennrm.core.validation import FieldErrors, clean_text
 from opennrm.directory import notifications, roles
 from opennrm.directory.backends import organisations_with_perm
 from opennrm.directory.models import User
+from opennrm.directory.selectors import users_with_perm
 
 logger = logging.getLogger(__name__)
 OBJECT_TYPE = "deadline"
@@ -125,17 +126,7 @@ def recipients_of(deadline: Deadline) -> list[User]:
     for user in (deadline.owner, case.owner):
         if user is not None and user.is_active:
             return [user]
-    perm_roles = [
-        role for role, perms in roles.ROLE_PERMISSIONS.items() if roles.CHANGE_CASE in perms
-    ]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation_id=case.lead_organisation_id,
-            memberships__is_active=True,
-            memberships__role__in=perm_roles,
-        ).distinct()
-    )
+    return users_with_perm(roles.CHANGE_CASE, organisation_id=case.lead_organisation_id)
 
 
 def cancel_open(case: CaseFile) -> None:

@@ -40,7 +40,7 @@ from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 
 FORMAT = "opennrm.case-dossier.v1"
 DASH = "\u2013"
-FONTS = Path(__file__).resolve().parent / "fonts"
+FONTS = Path(__file__).resolve().parent.parent / "core" / "fonts"  # shared with plans
 COUNTRY_LENGTH = 2
 
 HTCDS_GENDER: dict[str, str] = {

@@ -26,7 +26,8 @@ from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory import notifications, roles
-from opennrm.directory.models import Membership, User
+from opennrm.directory.models import User
+from opennrm.directory.selectors import users_with_perm
 
 CIRCUMSTANCES_MAX = 4000
 # How far back a "missing since" may lie: older is almost certainly a typing mistake.
@@ -51,14 +52,7 @@ def _contacts(organisation_id: int | None, named: User | None) -> list[User]:
         return [named]
     if organisation_id is None:
         return []
-    members = Membership.objects.filter(
-        organisation_id=organisation_id, is_active=True, user__is_active=True
-    ).select_related("user")
-    return [
-        membership.user
-        for membership in members
-        if roles.VIEW_CASE in roles.ROLE_PERMISSIONS.get(membership.role, frozenset())
-    ]
+    return users_with_perm(roles.VIEW_CASE, organisation_id=organisation_id)
 
 
 def _check(actor: Any, case_id: int) -> CaseFile:

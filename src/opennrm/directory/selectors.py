@@ -189,3 +189,20 @@ def coordination_centre(*, country: str) -> Organisation | None:
         .order_by("pk")
         .first()
     )
+
+
+def users_with_perm(
+    perm: str, *, organisation_id: int | None = None, country: str | None = None
+) -> list[User]:
+    """The active users holding ``perm`` through an active membership of the organisation
+    ``organisation_id``, or of any active organisation of ``country`` (for whom to notify: who
+    works on a case there, a country's coordinators …). Each user once, by id."""
+    granting = [role for role, perms in roles.ROLE_PERMISSIONS.items() if perm in perms]
+    memberships = Membership.objects.filter(
+        is_active=True, role__in=granting, user__is_active=True, organisation__is_active=True
+    )
+    if organisation_id is not None:
+        memberships = memberships.filter(organisation_id=organisation_id)
+    if country is not None:
+        memberships = memberships.filter(organisation__country=country)
+    return list(User.objects.filter(pk__in=memberships.values("user_id")).order_by("pk"))

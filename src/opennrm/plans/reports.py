@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from opennrm.plans.models import Measure, Plan, ProgressUpdate
 
-FONTS = Path(__file__).resolve().parent.parent / "cases" / "fonts"
+FONTS = Path(__file__).resolve().parent.parent / "core" / "fonts"  # shared with the dossier
 DASH = "\u2013"
 
 

@@ -25,7 +25,8 @@ from opennrm.core.models import AuditAction
 from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory import notifications, roles
 from opennrm.directory.backends import organisations_with_perm
-from opennrm.directory.models import Membership, Organisation, User
+from opennrm.directory.models import Organisation, User
+from opennrm.directory.selectors import users_with_perm
 from opennrm.plans import planfiles
 from opennrm.plans.models import (
     CLOSED_STATUSES,
@@ -294,27 +295,10 @@ def _recipients(measure: Measure) -> list[User]:
     """The lead organisation's people who report progress; without a linked organisation, the
     coordinators of the plan's country (the coordinating body must chase it)."""
     if measure.lead_organisation_id is not None:
-        perm_roles = [
-            r for r, perms in roles.ROLE_PERMISSIONS.items() if roles.UPDATE_PLAN in perms
-        ]
-        members = Membership.objects.filter(
-            organisation_id=measure.lead_organisation_id,
-            is_active=True,
-            user__is_active=True,
-            role__in=perm_roles,
-        ).select_related("user")
-        users = list({m.user.pk: m.user for m in members}.values())
+        users = users_with_perm(roles.UPDATE_PLAN, organisation_id=measure.lead_organisation_id)
         if users:
             return users
-    manage_roles = [r for r, perms in roles.ROLE_PERMISSIONS.items() if roles.MANAGE_PLAN in perms]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role__in=manage_roles,
-            memberships__organisation__country=measure.plan.country,
-        ).distinct()
-    )
+    return users_with_perm(roles.MANAGE_PLAN, country=measure.plan.country)
 
 
 def send_reminders(*, now: datetime | None = None) -> int:
