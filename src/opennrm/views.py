@@ -27,6 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
         (roles.MANAGE_USERS, "directory:users"),
         (roles.MANAGE_TOKENS, "directory:tokens"),
         (roles.VIEW_AUDIT, "audit:events"),
+        (roles.VIEW_AUDIT, "cases:access_review"),
+        (roles.CHANGE_CASE, "sharing:list"),
+        (roles.BREAK_GLASS, "cases:emergency"),
         (roles.VIEW_ORGANISATIONS, "directory:organisations"),
     ]
     context = {

@@ -111,6 +111,11 @@ class CaseOut(CaseSummaryOut):
     opened_at: datetime.datetime
     closed_at: datetime.datetime | None
     allowed_steps: list[str]
+    categories: list[str] = Field(
+        description="The categories of data shared with you (issue #6): identity, health, "
+        "immigration (the procedures below), justice, services, notes."
+    )
+    specially_protected: bool
     procedures: list[ProcedureOut]
     deadlines: list[DeadlineOut]
     disappearances: list[DisappearanceOut]
@@ -145,8 +150,10 @@ def _deadline(row: Deadline) -> dict[str, Any]:
 
 def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     case = case_selectors.access_case(actor=request.user, case_id=case_id)
+    sees = case_selectors.case_access(request.user, case).categories
     procedures_out = []
-    for row in case.procedures.order_by("pk"):
+    shown = case.procedures.order_by("pk") if case_selectors.IMMIGRATION in sees else []
+    for row in shown:
         options = protection.options(row)
         procedures_out.append(
             {
@@ -177,9 +184,13 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
         "opened_at": case.opened_at,
         "closed_at": case.closed_at,
         "allowed_steps": case_selectors.allowed_phase_actions(request.user, case),
+        "categories": sorted(sees),
+        "specially_protected": case.specially_protected,
         "procedures": procedures_out,
         "deadlines": [
-            _deadline(row) for row in case.deadlines.filter(status="open").order_by("due_on")
+            _deadline(row)
+            for row in case.deadlines.filter(status="open").order_by("due_on")
+            if case_selectors.deadline_visible(row, sees)
         ],
         "disappearances": [
             {

@@ -25,12 +25,21 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from opennrm.cases import phases
-from opennrm.cases.models import CaseFile, Deadline, DeadlineStatus, Phase
+from opennrm.cases.models import (
+    CaseFile,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    Phase,
+    ServiceKind,
+)
 from opennrm.core import audit, clock
 from opennrm.core.errors import NotFoundOrForbidden
 from opennrm.core.models import AuditAction
 from opennrm.directory import roles
 from opennrm.directory.backends import countries_with_perm, is_signed_in, organisations_with_perm
+from opennrm.sharing import selectors as sharing_selectors
+from opennrm.sharing.models import DataCategory
 
 CaseAction = Literal["view", "change", "manage"]
 OBJECT_TYPE = "case"
@@ -49,8 +58,142 @@ def _countries(actor: Any) -> set[str]:
     return countries_with_perm(actor, roles.MANAGE_CASE)
 
 
-def is_coordinator(actor: Any, case: CaseFile) -> bool:
+def _coordinated(actor: Any, case: CaseFile) -> bool:
     return case.jurisdiction in _countries(actor)
+
+
+# What each part of the case team sees without a grant (issue #6). Health and psychological data
+# only where the actor holds ``VIEW_HEALTH`` (care roles) in the organisation, or through a grant
+# that names the category explicitly, or in an emergency opening.
+ALL_CATEGORIES = frozenset(DataCategory.values)
+HEALTH = DataCategory.HEALTH.value
+IDENTITY = DataCategory.IDENTITY.value
+IMMIGRATION = DataCategory.IMMIGRATION.value
+JUSTICE = DataCategory.JUSTICE.value
+SERVICES = DataCategory.SERVICES.value
+NOTES = DataCategory.NOTES.value
+# The person's identity stays with the organisations that may view the person (the registering
+# one, and the lead organisation of an open case): the rest of the team sees it only when a grant
+# shares it, or in an emergency.
+LEAD_SEES = ALL_CATEGORIES - {HEALTH}
+GUARDIAN_SEES = ALL_CATEGORIES - {HEALTH, IDENTITY}
+POLICE_SEES = frozenset({DataCategory.JUSTICE.value})
+COORDINATOR_SEES = ALL_CATEGORIES - {HEALTH, IDENTITY}
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """What one actor may do with one case file, and why (``via``: lead, guardian, police,
+    coordinator, team, emergency)."""
+
+    view: bool = False
+    change: bool = False
+    coordinator: bool = False
+    categories: frozenset[str] = frozenset()
+    via: tuple[str, ...] = ()
+    emergency_until: Any = None
+
+    def sees(self, category: str) -> bool:
+        return category in self.categories
+
+
+def named_people(case: CaseFile) -> set[int]:
+    """Who is named on the case: its owner, guardian, police contact and the people a grant in
+    force names. Only they see a specially protected case."""
+    named = {
+        int(user_id)
+        for user_id in (case.owner_id, case.guardian_id, case.police_contact_id)
+        if user_id is not None
+    }
+    return named | sharing_selectors.named_users(object_type=OBJECT_TYPE, object_id=case.pk)
+
+
+def case_access(actor: Any, case: CaseFile) -> CaseAccess:
+    """The one computation of an actor's access to a case (the door below and every page use
+    it); cached on the case object for the request."""
+    cache: dict[int, CaseAccess] = case.__dict__.setdefault("_access_cache", {})
+    key = getattr(actor, "pk", None) or 0
+    if key not in cache:
+        cache[key] = _compute_access(actor, case)
+    return cache[key]
+
+
+def _compute_access(actor: Any, case: CaseFile) -> CaseAccess:
+    if not is_signed_in(actor) or not getattr(actor, "is_active", False):
+        return CaseAccess()
+    categories: set[str] = set()
+    via: list[str] = []
+    coordinator = False
+    change = False
+    if not case.specially_protected or actor.pk in named_people(case):
+        viewing = _orgs(actor, roles.VIEW_CASE)
+        health = _orgs(actor, roles.VIEW_HEALTH)
+        for part, org_id, sees in (
+            ("lead", case.lead_organisation_id, LEAD_SEES),
+            ("guardian", case.guardian_organisation_id, GUARDIAN_SEES),
+            ("police", case.police_organisation_id, POLICE_SEES),
+        ):
+            if org_id is not None and org_id in viewing:
+                categories |= sees
+                via.append(part)
+                if part != "police" and org_id in health:
+                    categories.add(HEALTH)
+        if _coordinated(actor, case):
+            coordinator = True
+            categories |= COORDINATOR_SEES
+            via.append("coordinator")
+        grants = sharing_selectors.grants_applying(
+            actor=actor, object_type=OBJECT_TYPE, object_id=case.pk, perm=roles.VIEW_CASE
+        )
+        for grant in grants:
+            categories |= set(grant.categories)
+        if grants:
+            via.append("team")
+        change = case.lead_organisation_id in _orgs(actor, roles.CHANGE_CASE) or coordinator
+    opening = sharing_selectors.openings_applying(
+        actor=actor, object_type=OBJECT_TYPE, object_id=case.pk
+    )
+    if opening is not None:
+        categories |= ALL_CATEGORIES
+        via.append("emergency")
+    return CaseAccess(
+        view=bool(via),
+        change=change,
+        coordinator=coordinator,
+        categories=frozenset(categories),
+        via=tuple(via),
+        emergency_until=opening.expires_at if opening else None,
+    )
+
+
+# Which category each kind of deadline belongs to: a deadline shows only to who sees its category.
+DEADLINE_CATEGORY = {
+    DeadlineKind.PROCEDURE: DataCategory.IMMIGRATION.value,
+    DeadlineKind.SERVICE_FOLLOW_UP: DataCategory.SERVICES.value,
+    DeadlineKind.COMPENSATION: DataCategory.JUSTICE.value,
+    DeadlineKind.TASK: DataCategory.NOTES.value,
+}
+HEALTH_SERVICES = frozenset({ServiceKind.MEDICAL.value, ServiceKind.PSYCHOLOGICAL.value})
+
+
+def deadline_visible(row: Deadline, categories: frozenset[str]) -> bool:
+    """Whether a deadline shows to who sees ``categories``; the 18th birthday and the transition
+    plan show to every team member (they are why the team exists for a minor)."""
+    category = DEADLINE_CATEGORY.get(row.kind)  # type: ignore[call-overload]
+    return category is None or category in categories
+
+
+def service_kinds_seen(categories: frozenset[str]) -> list[str]:
+    kinds = set()
+    if DataCategory.SERVICES.value in categories:
+        kinds |= set(ServiceKind.values) - HEALTH_SERVICES
+    if HEALTH in categories:
+        kinds |= HEALTH_SERVICES
+    return sorted(kinds)
+
+
+def is_coordinator(actor: Any, case: CaseFile) -> bool:
+    return case_access(actor, case).coordinator
 
 
 def team_organisations(case: CaseFile) -> set[int]:
@@ -66,31 +209,33 @@ def team_organisations(case: CaseFile) -> set[int]:
 
 
 def may_view(actor: Any, case: CaseFile) -> bool:
-    return bool(_orgs(actor, roles.VIEW_CASE) & team_organisations(case)) or is_coordinator(
-        actor, case
-    )
+    return case_access(actor, case).view
 
 
 def parts_of(actor: Any, case: CaseFile) -> set[str]:
     """The parts (``phases.LEAD``, ``phases.COORDINATOR``) the actor plays on this case."""
+    access = case_access(actor, case)
     found: set[str] = set()
-    if case.lead_organisation_id in _orgs(actor, roles.CHANGE_CASE):
+    if access.change and case.lead_organisation_id in _orgs(actor, roles.CHANGE_CASE):
         found.add(phases.LEAD)
-    if is_coordinator(actor, case):
+    if access.coordinator:
         found.add(phases.COORDINATOR)
     return found
 
 
 def may_change(actor: Any, case: CaseFile) -> bool:
-    return bool(parts_of(actor, case))
+    return case_access(actor, case).change
 
 
 def may_report_missing(actor: Any, case: CaseFile) -> bool:
     """The lead organisation, the guardian's organisation and coordinators report a person
     missing (whoever notices it first)."""
+    access = case_access(actor, case)
+    if not access.view or access.via == ("emergency",):
+        return access.change
     orgs = _orgs(actor, roles.CHANGE_CASE)
     team = {case.lead_organisation_id, case.guardian_organisation_id} - {None}
-    return bool(orgs & team) or is_coordinator(actor, case)
+    return bool(orgs & team) or access.coordinator
 
 
 def allowed_phase_actions(actor: Any, case: CaseFile) -> list[str]:
@@ -101,6 +246,12 @@ def allowed_phase_actions(actor: Any, case: CaseFile) -> list[str]:
         if case.phase in phases.TRANSITIONS[action].sources
         and phases.TRANSITIONS[action].by & parts
     ]
+
+
+def may_share(actor: Any, case: CaseFile) -> bool:
+    """Who adds and removes team members, protects the record and places legal holds: the lead
+    organisation's case workers and the country's coordinators."""
+    return case_access(actor, case).change
 
 
 def access_case(
@@ -127,12 +278,13 @@ def access_case(
         .filter(pk=pk)
         .first()
     )
-    allowed = case is not None and (
-        may_view(actor, case)
+    access = case_access(actor, case) if case is not None else CaseAccess()
+    allowed = (
+        access.view
         if action == "view"
-        else is_coordinator(actor, case)
+        else access.coordinator
         if action == "manage"
-        else may_change(actor, case)
+        else access.change
     )
     if case is None or not allowed:
         audit.record(
@@ -151,18 +303,35 @@ def access_case(
             organisation_id=case.lead_organisation_id,
             object_type=OBJECT_TYPE,
             object_id=case.pk,
+            purpose="emergency" if access.via == ("emergency",) else "",
+            detail={"via": list(access.via), "categories": sorted(access.categories)},
         )
     return case
 
 
-def _visible(actor: Any) -> QuerySet[CaseFile]:
+def visible_cases(actor: Any) -> QuerySet[CaseFile]:
+    """Cases the actor may open; a specially protected case only where the actor is named on it
+    (its owner, guardian or police contact, or a grant naming them). Emergency openings are
+    reached by their reference, never listed."""
     orgs = _orgs(actor, roles.VIEW_CASE)
     countries = _countries(actor)
-    return CaseFile.objects.filter(
+    granted = sharing_selectors.objects_granted(
+        actor=actor, object_type=OBJECT_TYPE, perm=roles.VIEW_CASE
+    )
+    named_grants = granted.filter(user_id=actor.pk).values("object_id")
+    visible = CaseFile.objects.filter(
         Q(lead_organisation_id__in=orgs)
         | Q(guardian_organisation_id__in=orgs)
         | Q(police_organisation_id__in=orgs)
         | Q(jurisdiction__in=countries)
+        | Q(pk__in=granted.values("object_id"))
+    )
+    return visible.filter(
+        Q(specially_protected=False)
+        | Q(owner_id=actor.pk)
+        | Q(guardian_id=actor.pk)
+        | Q(police_contact_id=actor.pk)
+        | Q(pk__in=named_grants)
     )
 
 
@@ -182,7 +351,7 @@ def case_list(
     """The case files the actor may see, those they own first, then the most recently changed."""
     if not is_signed_in(actor):
         return []
-    queryset = _visible(actor).select_related("lead_organisation", "owner")
+    queryset = visible_cases(actor).select_related("lead_organisation", "owner")
     if not include_closed:
         queryset = queryset.exclude(phase=Phase.CLOSED)
     cases = list(queryset.order_by("-updated_at", "-pk")[:limit])
@@ -194,7 +363,9 @@ def cases_of_referral(*, actor: Any, referral_id: int) -> list[CaseFile]:
     """The case files opened from a referral that the actor may see (for the referral's page)."""
     if not is_signed_in(actor):
         return []
-    return list(_visible(actor).filter(referral_id=referral_id).select_related("lead_organisation"))
+    return list(
+        visible_cases(actor).filter(referral_id=referral_id).select_related("lead_organisation")
+    )
 
 
 # --- deadlines

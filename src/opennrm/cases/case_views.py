@@ -59,6 +59,7 @@ from opennrm.cases.case_forms import (
     TransferForm,
     VersionForm,
 )
+from opennrm.cases.case_selectors import IDENTITY, IMMIGRATION, JUSTICE, SERVICES
 from opennrm.cases.casefiles import GUARDIAN_KINDS, POLICE_KINDS
 from opennrm.cases.models import CaseFile
 from opennrm.core import clock
@@ -376,11 +377,15 @@ def _context(request: HttpRequest, case: CaseFile, **overrides: Any) -> dict[str
     forms.update({key: value for key, value in overrides.items() if key.endswith("_form")})
     _fill_choices(case, forms)
     today = clock.now().date()
-    person_name = _person_label(request, case.person_id)
+    access = case_selectors.case_access(request.user, case)
+    sees = access.categories
+    person_name = _person_label(request, case.person_id) if IDENTITY in sees else ""
     born = case.person.date_of_birth if person_name else None
     disappearances = list(case.disappearances.select_related("reported_by"))
     return {
         "case": case,
+        "access": access,
+        "sees": sees,
         **forms,
         "failed_form": overrides.get("failed_form"),
         "person_name": person_name,
@@ -391,22 +396,32 @@ def _context(request: HttpRequest, case: CaseFile, **overrides: Any) -> dict[str
         "may_report_missing": case_selectors.may_report_missing(request.user, case),
         "guardian_missing": case.unaccompanied_minor
         and not (case.guardian_id and case.guardian_organisation_id),
-        "procedures": _procedures(case),
-        "deadlines": case_selectors.deadlines_of_case(case),
+        "procedures": _procedures(case) if IMMIGRATION in sees else [],
+        "deadlines": [
+            row
+            for row in case_selectors.deadlines_of_case(case)
+            if case_selectors.deadline_visible(row, sees)
+        ],
         "today": today,
         "disappearances": disappearances,
         "open_disappearance": next((row for row in disappearances if row.is_open), None),
         "transitions": list(case.transitions.select_related("actor", "organisation")),
-        **_casework_context(case, today, born),
+        **_casework_context(case, today, born, sees),
         "phase_label": phases.label,
     }
 
 
-def _casework_context(case: CaseFile, today: date, born: date | None) -> dict[str, Any]:
+def _casework_context(
+    case: CaseFile, today: date, born: date | None, sees: frozenset[str]
+) -> dict[str, Any]:
+    """What the case page shows of the casework: only the categories the viewer sees (issue #6);
+    data of the other categories is not even read."""
     situation = casework.situation_of(case)
     birth_year = born.year if born else situation.birth_year
-    services = list(case.services.select_related("provider"))
-    compensations = list(case.compensations.all())
+    service_kinds = case_selectors.service_kinds_seen(sees)
+    services = list(case.services.filter(kind__in=service_kinds).select_related("provider"))
+    justice = JUSTICE in sees
+    compensations = list(case.compensations.all()) if justice else []
     return {
         "situation": situation,
         "age_at_identification": _age_or_year(born, birth_year, case.identification_decided_on),
@@ -431,14 +446,18 @@ def _casework_context(case: CaseFile, today: date, born: date | None) -> dict[st
         "placements": [
             (placement, placement.days(today))
             for placement in case.placements.select_related("shelter")
-        ],
+        ]
+        if SERVICES in sees
+        else [],
         "placement_end_form": PlacementEndForm(),
         "interviews": list(
             case.interviews.select_related("interviewer_organisation", "interviewer")
-        ),
-        "minor_interviews": casework.minor_heard_more_than_once(case),
-        "justice_events": list(case.justice_events.select_related("authority")),
-        "uninformed": casework.uninformed_justice_events(case),
+        )
+        if justice
+        else [],
+        "minor_interviews": casework.minor_heard_more_than_once(case) if justice else False,
+        "justice_events": list(case.justice_events.select_related("authority")) if justice else [],
+        "uninformed": casework.uninformed_justice_events(case) if justice else [],
         "compensations": [
             (
                 row,
@@ -457,8 +476,10 @@ def _casework_context(case: CaseFile, today: date, born: date | None) -> dict[st
             )
             for row in compensations
         ],
-        "information": list(case.information.select_related("informed_by", "justice_event")),
-        "exports": list(case.exports.all()),
+        "information": list(case.information.select_related("informed_by", "justice_event"))
+        if justice
+        else [],
+        "exports": list(case.exports.all()) if IDENTITY in sees else [],
     }
 
 

@@ -193,6 +193,14 @@ class CaseFile(models.Model):
         _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
     )
     closure_note = EncryptedTextField(_("closure note"), blank=True)
+    # A specially protected record (a victim at high risk, a witness under protection): only the
+    # people named on the case see it; searches hide it from everyone else (issue #6).
+    specially_protected = models.BooleanField(_("specially protected"), default=False)
+    # Set when the retention schedule anonymised the case: identity and free text are gone; the
+    # ages below keep the statistics that needed the date of birth.
+    anonymised_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    age_at_identification = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_at_exploitation = models.PositiveSmallIntegerField(null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     updated_at = models.DateTimeField()
@@ -206,6 +214,7 @@ class CaseFile(models.Model):
             ("add_own_org_casefile", "Open case files in one's own organisation"),
             ("change_own_org_casefile", "Work on case files of one's own organisation"),
             ("manage_jurisdiction_casefile", "Oversee the case files of one's country"),
+            ("viewhealth_own_org_casefile", "See health data of one's organisation's cases"),
         ]
         indexes = [models.Index(fields=["lead_organisation", "phase"], name="case_lead_phase")]
         constraints = [

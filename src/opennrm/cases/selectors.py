@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 
+from opennrm.cases.case_selectors import IDENTITY, case_access
 from opennrm.cases.indexes import NAME_PURPOSE, dob_index
-from opennrm.cases.models import Person
+from opennrm.cases.models import CaseFile, Person
 from opennrm.cases.validation import FieldErrors, parse_date_of_birth
 from opennrm.core import audit, crypto
 from opennrm.core.errors import InvalidInput, NotFoundOrForbidden
@@ -24,6 +25,7 @@ from opennrm.core.models import AuditAction
 from opennrm.directory import roles
 from opennrm.directory.backends import is_signed_in, organisations_with_perm
 from opennrm.directory.models import Organisation
+from opennrm.sharing import selectors as sharing_selectors
 
 PersonAction = Literal["view", "change", "delete", "export"]
 PERMISSION_OF_ACTION: dict[str, str] = {
@@ -79,7 +81,11 @@ def access_person(
             detail={"action": action},
         )
         raise NotFoundOrForbidden
-    if not actor.has_perm(perm, person) and not _leads_a_case_of(actor, person, perm, action):
+    if (
+        not actor.has_perm(perm, person)
+        and not _leads_a_case_of(actor, person, perm, action)
+        and not (action == "view" and _identity_shared(actor, person))
+    ) or _hidden(actor, person):
         audit.record_object(
             action=AuditAction.DENIED,
             actor=actor,
@@ -103,7 +109,7 @@ def _leads_a_case_of(actor: Any, person: Person, perm: str, action: str) -> bool
     (e.g. after a transfer) may view and change the person, as the registering one may."""
     if action not in ("view", "change"):
         return False
-    from opennrm.cases.models import CaseFile, Phase
+    from opennrm.cases.models import Phase
 
     leading = organisations_with_perm(actor, perm) & organisations_with_perm(actor, roles.VIEW_CASE)
     return (
@@ -111,6 +117,43 @@ def _leads_a_case_of(actor: Any, person: Person, perm: str, action: str) -> bool
         and CaseFile.objects.filter(person=person, lead_organisation_id__in=leading)
         .exclude(phase=Phase.CLOSED)
         .exists()
+    )
+
+
+def _identity_shared(actor: Any, person: Person) -> bool:
+    """A case team member to whom a grant in force shares the identity, or who opened one of the
+    person's case files in an emergency, may view the person."""
+    return any(
+        case_access(actor, case).sees(IDENTITY)
+        for case in CaseFile.objects.filter(person=person, anonymised_at=None)
+    )
+
+
+def protected_persons_hidden_from(actor: Any) -> Any:
+    """Ids of persons with a specially protected case file on which ``actor`` is not named:
+    they are hidden from the actor's searches and refused at the door."""
+    named = (
+        sharing_selectors.objects_granted(actor=actor, object_type="case", perm=roles.VIEW_CASE)
+        .filter(user_id=actor.pk)
+        .values("object_id")
+    )
+    return (
+        CaseFile.objects.filter(specially_protected=True)
+        .exclude(owner_id=actor.pk)
+        .exclude(guardian_id=actor.pk)
+        .exclude(police_contact_id=actor.pk)
+        .exclude(pk__in=named)
+        .values("person_id")
+    )
+
+
+def _hidden(actor: Any, person: Person) -> bool:
+    if not protected_persons_hidden_from(actor).filter(person_id=person.pk).exists():
+        return False
+    # An emergency opening of one of the person's cases lets the actor in.
+    return not any(
+        sharing_selectors.openings_applying(actor=actor, object_type="case", object_id=case_id)
+        for case_id in person.case_files.values_list("pk", flat=True)
     )
 
 
@@ -145,7 +188,9 @@ def person_search(
     )
     results: list[Person] = []
     if organisations and (words or not name):
-        queryset = Person.objects.filter(organisation_id__in=organisations)
+        queryset = Person.objects.filter(organisation_id__in=organisations).exclude(
+            pk__in=protected_persons_hidden_from(actor)
+        )
         for word in sorted(words):
             # One join per word: a person matches only when it has every word.
             queryset = queryset.filter(name_tokens__token=crypto.blind_index(NAME_PURPOSE, word))

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "opennrm.core",
     "opennrm.directory",
+    "opennrm.sharing",
     "opennrm.intake",
     "opennrm.referrals",
     "opennrm.cases",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("referrals/", include("opennrm.referrals.urls")),
     path("cases/", include("opennrm.cases.case_urls")),
     path("plans/", include("opennrm.plans.urls")),
+    path("sharing/", include("opennrm.sharing.urls")),
     path("report/", include("opennrm.intake.public_urls")),
     path("audit/", include("opennrm.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

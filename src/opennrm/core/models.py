@@ -35,6 +35,8 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKE = "token_revoke", _("API token revoked")
     TOKEN_USE = "token_use", _("API token used")
     TOKEN_REJECTED = "token_rejected", _("API token rejected")
+    BREAK_GLASS = "break_glass", _("emergency access")
+    ANONYMISE = "anonymise", _("anonymisation")
 
 
 class AuditEvent(models.Model):

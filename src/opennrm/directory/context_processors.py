@@ -26,7 +26,9 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("directory:organisations", _("Directory"), roles.VIEW_ORGANISATIONS),
     ("directory:users", _("Users"), roles.MANAGE_USERS),
     ("directory:tokens", _("API clients"), roles.MANAGE_TOKENS),
+    ("sharing:list", _("Legal bases"), roles.CHANGE_CASE),
     ("audit:events", _("Audit trail"), roles.VIEW_AUDIT),
+    ("cases:access_review", _("Access review"), roles.VIEW_AUDIT),
 ]
 
 

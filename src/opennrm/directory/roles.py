@@ -55,6 +55,17 @@ CHANGE_CASE = "cases.change_own_org_casefile"
 # Jurisdiction scope: coordinators approve closures, review a minor left without a guardian, and
 # oversee every case file of their country.
 MANAGE_CASE = "cases.manage_jurisdiction_casefile"
+# Health and psychological data of a case: seen by care roles of the lead organisation; anyone
+# else only when a grant explicitly shares the category (issue #6).
+VIEW_HEALTH = "cases.viewhealth_own_org_casefile"
+
+# Information sharing: coordinators record the legal bases (laws, covenants) of their country and
+# may open a case file outside their scope in an emergency (break-glass: a typed reason,
+# time-limited, audited, the owner and the data-protection officers alerted). Only coordinators:
+# a jurisdiction-wide power is granted by operators only (ROLES_GRANTED_BY_OPERATORS_ONLY), and
+# the coordination centre is the 24/7 point that police and guardians call in an emergency.
+MANAGE_SHARING = "sharing.manage_jurisdiction_legalbasis"
+BREAK_GLASS = "sharing.breakglass_jurisdiction_legalbasis"
 
 # Action plans: public policy, read by every role; progress is reported by the organisation that
 # leads a measure; coordinators import plans and steer every measure of their country.
@@ -68,6 +79,7 @@ _PERSON_WORK = {VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, EXPORT_PERSON}
 _SIGNAL_WORK = {VIEW_SIGNAL, ADD_SIGNAL, CHANGE_SIGNAL}
 _REFERRAL_WORK = {VIEW_REFERRAL, SEND_REFERRAL, RESPOND_REFERRAL}
 _CASE_WORK = {VIEW_CASE, ADD_CASE, CHANGE_CASE}
+_CARE = {VIEW_HEALTH}
 
 _PLAN_WORK = {VIEW_PLANS, UPDATE_PLAN}
 
@@ -76,10 +88,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {VIEW_ORGANISATIONS, VIEW_PERSON, ADD_PERSON, *_SIGNAL_WORK, *_REFERRAL_WORK}
     ),
     Role.CASE_WORKER: frozenset(
-        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK, *_CASE_WORK}
+        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK, *_CASE_WORK, *_CARE}
     ),
     Role.CARE_COORDINATOR: frozenset(
-        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK, *_CASE_WORK}
+        {VIEW_ORGANISATIONS, *_PERSON_WORK, *_SIGNAL_WORK, *_REFERRAL_WORK, *_CASE_WORK, *_CARE}
     ),
     # Investigators see the case files on which their organisation is the police contact.
     Role.INVESTIGATOR: frozenset(
@@ -100,6 +112,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_REFERRAL,
             *_CASE_WORK,
             MANAGE_CASE,
+            MANAGE_SHARING,
+            BREAK_GLASS,
         }
     ),
     Role.ANALYST: frozenset({VIEW_ORGANISATIONS}),
