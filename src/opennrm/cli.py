@@ -22,6 +22,8 @@ ALIASES = {
     ("role", "grant"): "role_grant",
     ("referrals", "escalate"): "referrals_escalate",
     ("cases", "remind"): "cases_remind",
+    ("cases", "retention"): "cases_retention",
+    ("cases", "extract"): "cases_extract",
     ("plans", "import"): "plans_import",
     ("plans", "remind"): "plans_remind",
 }

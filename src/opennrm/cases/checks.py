@@ -2,7 +2,8 @@
 
 * ``opennrm.E106`` the protection procedures (``procedures``) of a jurisdiction file are
   malformed;
-* ``opennrm.E107`` its ``case_deadlines`` section is malformed.
+* ``opennrm.E107`` its ``case_deadlines`` section is malformed;
+* ``opennrm.E108`` its ``retention`` section is malformed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from django.core.checks import Error, register
 
 from opennrm.cases.procedures import load_case_deadlines, load_procedures
+from opennrm.cases.retention import load_retention
 
 
 @register("opennrm")
@@ -20,4 +22,6 @@ def check_procedures(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     problems = [Error(str(error), id="opennrm.E106") for error in errors]
     _rules, deadline_errors = load_case_deadlines()
     problems += [Error(str(error), id="opennrm.E107") for error in deadline_errors]
+    _retention, retention_errors = load_retention()
+    problems += [Error(str(error), id="opennrm.E108") for error in retention_errors]
     return problems

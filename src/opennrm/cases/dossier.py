@@ -229,7 +229,7 @@ def build(case: CaseFile, *, exported_by: str, basis: Mapping[str, Any]) -> dict
 # --- the PDF ----------------------------------------------------------------------------------
 
 
-def _lines(case: CaseFile, document: Mapping[str, Any]) -> list[tuple[str, str]]:
+def lines_of(case: CaseFile, document: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(heading or "", text) lines of the PDF, in the reader's language."""
     person = document["person"]
     situation = casework.situation_of(case)
@@ -289,17 +289,22 @@ def _lines(case: CaseFile, document: Mapping[str, Any]) -> list[tuple[str, str]]
 
 
 def render_pdf(case: CaseFile, document: Mapping[str, Any]) -> bytes:
+    return render_lines(case.reference, lines_of(case, document))
+
+
+def render_lines(title: str, lines: list[tuple[str, str]]) -> bytes:
+    """A PDF of (heading kind, text) lines: "h1", "h2" or "" for body text."""
     from fpdf import FPDF  # a pure-Python PDF writer, imported only when a dossier is made
 
     pdf = FPDF(format="A4")
-    pdf.set_title(f"{case.reference}")
+    pdf.set_title(title)
     pdf.set_creator("OpenNRM")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
-    for kind, text in _lines(case, document):
+    for kind, text in lines:
         size, style = {"h1": (16, "B"), "h2": (12, "B")}.get(kind, (10, ""))
         pdf.set_font("DejaVu", style, size)
         if kind == "h2":

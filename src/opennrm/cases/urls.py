@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/export/", views.export, name="export"),
+    path("<int:pk>/subject-access/", views.subject_access_export, name="subject_access"),
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from opennrm.cases import selectors, services
+from opennrm.cases import selectors, services, subject_access
 from opennrm.cases.forms import (
     ConfirmForm,
     PersonForm,
@@ -38,6 +38,7 @@ from opennrm.core.errors import (
     PermissionDeniedError,
 )
 from opennrm.directory import roles
+from opennrm.sharing import selectors as sharing_selectors
 
 
 def _access(request: HttpRequest, pk: int, action: PersonAction, **kwargs: Any) -> Person:
@@ -126,6 +127,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_delete": user.has_perm(roles.DELETE_PERSON, person),
         "can_export": user.has_perm(roles.EXPORT_PERSON, person),
         "can_open_case": user.has_perm(roles.ADD_CASE, person),
+        "rectifications": sharing_selectors.rectifications_of(
+            object_type="person", object_id=person.pk
+        ),
     }
     return render(request, "persons/detail.html", context)
 
@@ -155,17 +159,29 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST, document_rows=posted_document_rows(request.POST), with_version=True
     )
     status = 400
+    reason = request.POST.get("rectification_reason", "").strip()
+    context: dict[str, Any] = {"rectification_reason": reason}
     if form.is_valid():
         try:
-            services.person_update(
-                actor=request.user,
-                person_id=pk,
-                expected_version=form.cleaned_data["version"],
-                data=form.person_data(),
-            )
+            if reason:
+                subject_access.person_rectify(
+                    actor=request.user,
+                    person_id=pk,
+                    expected_version=form.cleaned_data["version"],
+                    data=form.person_data(),
+                    reason=reason,
+                )
+            else:
+                services.person_update(
+                    actor=request.user,
+                    person_id=pk,
+                    expected_version=form.cleaned_data["version"],
+                    data=form.person_data(),
+                )
         except NotFoundOrForbidden:
             raise Http404 from None
         except InvalidInput as exc:
+            context["rectification_error"] = "; ".join(exc.errors.pop("reason", []))
             add_service_errors(form, exc)
         except ConcurrentEditError:
             person = _access(request, pk, "change", record_read=True)
@@ -174,7 +190,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect("persons:detail", pk=pk)
-    return render(request, "persons/form.html", {"form": form, "person": person}, status=status)
+    return render(
+        request, "persons/form.html", {"form": form, "person": person, **context}, status=status
+    )
 
 
 @login_required
@@ -225,4 +243,18 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
     body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="person-{int(pk)}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def subject_access_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer an access request: everything held about the person, as JSON and PDF in a ZIP."""
+    try:
+        person, archive = subject_access.subject_access(actor=request.user, person_id=pk)
+    except NotFoundOrForbidden:
+        raise Http404 from None
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="person-{person.pk}-access.zip"'
+    response["Cache-Control"] = "no-store"
     return response
