@@ -89,7 +89,6 @@ def test_the_schedule_anonymises_what_is_due_keeps_what_is_held_and_the_figures(
     assert casework.situation_of(gone).recruitment_place == ""
     assert casework.situation_of(gone).birth_year == 2008
     assert (gone.age_at_identification, gone.age_at_exploitation) == (17, 16)
-    assert not person_search(actor=world.sara, name="Test Person") == []  # the others remain
     assert {p.pk for p in person_search(actor=world.sara, name="Test Person")} == {
         held.person_id,
         proceedings.person_id,
@@ -118,9 +117,7 @@ def test_a_person_with_another_kept_case_keeps_their_identity(
     world: w.World, clock: w.Clock
 ) -> None:
     case = _closed_case(world, born=datetime.date(2001, 2, 3), forms=["sexual"])
-    casefiles.case_open(
-        actor=world.sara, organisation_id=world.payoke.pk, person_id=case.person_id
-    )
+    casefiles.case_open(actor=world.sara, organisation_id=world.payoke.pk, person_id=case.person_id)
     clock.set(START + datetime.timedelta(days=3700))
     assert retention.run().anonymised == 1
     person = Person.objects.get(pk=case.person_id)

@@ -70,12 +70,14 @@ def test_only_who_may_export_the_person_answers(world: w.World, clock: w.Clock) 
     case = w.open_case(world.sara, world.payoke)
     with pytest.raises(NotFoundOrForbidden):
         subject_access.subject_access(actor=world.otto, person_id=case.person_id)
-    assert verified_client(world.piet).post(
-        f"/persons/{case.person_id}/subject-access/"
-    ).status_code == 404
-    assert verified_client(world.sara).get(
-        f"/persons/{case.person_id}/subject-access/"
-    ).status_code == 405
+    assert (
+        verified_client(world.piet).post(f"/persons/{case.person_id}/subject-access/").status_code
+        == 404
+    )
+    assert (
+        verified_client(world.sara).get(f"/persons/{case.person_id}/subject-access/").status_code
+        == 405
+    )
 
 
 def test_a_rectification_keeps_before_after_and_reason(world: w.World, clock: w.Clock) -> None:
