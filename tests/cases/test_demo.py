@@ -32,3 +32,7 @@ def test_demo_load_opens_one_case_file_once(db: Any, settings: Any) -> None:
         seen = case_selectors.case_list(actor=User.objects.get(username=username))
         assert [item.pk for item in seen] == [case.pk], username
     assert case_selectors.case_list(actor=User.objects.get(username="demo-teacher")) == []
+    # Shared with the municipality's care coordinator under the demo covenant: services only.
+    carla = User.objects.get(username="demo-carecoordinator")
+    assert [item.pk for item in case_selectors.case_list(actor=carla)] == [case.pk]
+    assert case_selectors.case_access(carla, case).categories == {"services", "notes"}

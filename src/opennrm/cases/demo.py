@@ -8,13 +8,15 @@ is invented for the demo and describes no real person.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 
-from opennrm.cases import casefiles, casework, deadlines, protection, services
+from opennrm.cases import casefiles, casework, deadlines, protection, services, team
 from opennrm.cases.models import CaseFile
 from opennrm.core import clock
 from opennrm.directory.models import Organisation, User
+from opennrm.sharing import services as sharing
 
 
 def load() -> int:
@@ -102,4 +104,39 @@ def load() -> int:
             title="Plan the interview in the child-friendly studio (demo)",
             due_on=today + timedelta(days=5),
         )
+        _share(case.pk, casper, coa.pk, nidos.pk, police.pk, today)
     return 1
+
+
+def _share(case_id: int, casper: User, *organisation_ids: Any) -> None:
+    """A demo covenant in the manner of a Dutch RIEC covenant (source 001:L4969-L4989), and the
+    demo case shared under it with the municipality's care coordinator (services and notes)."""
+    *parties, today = organisation_ids
+    coordinator = User.objects.filter(username="demo-coordinator", is_demo=True).first()
+    municipality = Organisation.objects.filter(slug="nl-utrecht").first()
+    if coordinator is None or municipality is None:
+        return
+    basis = sharing.legal_basis_create(
+        actor=coordinator,
+        jurisdiction="NL",
+        kind="covenant",
+        title="Care covenant for victims of trafficking (demo)",
+        reference="Demo covenant 2026/1, filed at the coordination centre",
+        purpose="Coordinating shelter, care and aftercare of victims between the partners.",
+        categories=["services", "notes", "justice"],
+        party_ids=[*parties, municipality.pk],
+        valid_from=today - timedelta(days=365),
+        valid_until=today + timedelta(days=3 * 365),
+    )
+    team.team_member_add(
+        actor=casper,
+        case_id=case_id,
+        data={
+            "organisation": municipality.pk,
+            "role": "municipality",
+            "categories": ["services", "notes"],
+            "purpose": "Aftercare in the municipality",
+            "legal_basis": basis.pk,
+            "ends_on": today + timedelta(days=180),
+        },
+    )
