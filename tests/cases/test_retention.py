@@ -156,3 +156,39 @@ def test_the_commands_print_counts_and_the_extract_holds_no_identity(
     assert "Person" not in text and "2008-05-01" not in text and "Test" not in text
     assert ",2008,F,RO,2026-02,identified,sexual;labour,16,17," in text
     assert AuditEvent.objects.filter(action="export", object_type="case_extract").exists()
+
+
+def test_a_case_without_a_recorded_situation_is_anonymised_and_then_read_only(
+    world: w.World, clock: w.Clock
+) -> None:
+    case = w.open_case(world.sara, world.payoke, date_of_birth=datetime.date(2004, 7, 8))
+    for action, actor, extra in (
+        ("request_closure", world.sara, {"reason": "goals_met"}),
+        ("approve_closure", world.cody, {}),
+    ):
+        case = casefiles.case_step(
+            actor=actor, case_id=case.pk, expected_version=case.version, action=action, **extra
+        )
+    clock.set(START + datetime.timedelta(days=3700))
+    assert retention.run().anonymised == 1
+    assert casework.situation_of(case).birth_year == 2004  # kept for the figures
+    case = CaseFile.objects.get(pk=case.pk)
+    # Nobody reopens or edits an anonymised case: what they typed would never be erased.
+    from opennrm.core.errors import PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError):
+        casefiles.case_step(
+            actor=world.cody, case_id=case.pk, expected_version=case.version, action="reopen"
+        )
+
+
+def test_an_unpaid_claim_keeps_the_case_only_while_it_can_still_be_paid(
+    world: w.World, clock: w.Clock
+) -> None:
+    case = _closed_case(world, born=datetime.date(1995, 1, 1), forms=["labour"])
+    casework.compensation_add(actor=world.cody, case_id=case.pk, data={"claimed_on": "2026-02-01"})
+    assert retention.open_proceedings(case) == ["compensation"]
+    casework.justice_add(
+        actor=world.cody, case_id=case.pk, data={"kind": "acquitted", "decided_on": "2026-02-20"}
+    )
+    assert retention.open_proceedings(case) == []

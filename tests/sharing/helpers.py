@@ -143,7 +143,11 @@ def open_case(s: Scene, *, casework_too: bool = True) -> CaseFile:
         casework.justice_add(
             actor=s.sara,
             case_id=case.pk,
-            data={"kind": "investigation", "decided_on": "2026-02-20", "reference": JUSTICE_REFERENCE},
+            data={
+                "kind": "investigation",
+                "decided_on": "2026-02-20",
+                "reference": JUSTICE_REFERENCE,
+            },
         )
         deadlines.task_add(
             actor=s.sara, case_id=case.pk, title=TASK_TITLE, due_on=TODAY + datetime.timedelta(5)
@@ -253,3 +257,14 @@ def categories_shown(response: Any) -> set[str]:
     """The data categories whose data of ``open_case`` the page shows."""
     page = text(response)
     return {category for category, marker in MARKERS.items() if marker in page}
+
+
+def rows(html: str, table_id: str) -> list[list[str]]:
+    """The cells (text, tags removed, spaces collapsed) of each body row of a table."""
+    body = element(html, table_id)
+    body = body[body.find("<tbody") :]
+    found = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        found.append([" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells])
+    return found

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from opennrm.cases import casework, team
+from opennrm.cases import casework, deadlines, team
 from opennrm.cases.case_selectors import case_access
 from opennrm.cases.models import CaseFile
 from opennrm.cases.selectors import person_search
@@ -131,20 +131,18 @@ def test_a_stale_protection_is_a_conflict_and_changes_nothing(s: Scene, case: Ca
     assert not h.fresh(case).specially_protected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cases/case_selectors.py organisation_deadlines (and my_deadlines for a task "
-    "owner) list the deadlines of a specially protected case, with its reference, to people not "
-    "named on it",
-)
 def test_the_deadline_board_hides_a_protected_case_from_the_colleague(
     s: Scene, case: CaseFile
 ) -> None:
-    board = h.client(s.sam).get("/cases/deadlines/?scope=organisation")
-    assert h.has(board, case.reference)  # the task due in 5 days
+    deadlines.task_add(
+        actor=s.sara, case_id=case.pk, title="Book a room", due_on="2026-03-06", owner_id=s.sam.pk
+    )
+    sam = h.client(s.sam)
+    for scope in ("organisation", "mine"):
+        assert h.has(sam.get(f"/cases/deadlines/?scope={scope}"), case.reference), scope
     _protect(s, case)
-    board = h.client(s.sam).get("/cases/deadlines/?scope=organisation")
-    assert not h.has(board, case.reference)
+    for scope in ("organisation", "mine"):
+        assert not h.has(sam.get(f"/cases/deadlines/?scope={scope}"), case.reference), scope
 
 
 # --- break-glass --------------------------------------------------------------------------------
@@ -195,9 +193,10 @@ def test_an_unknown_reference_and_one_of_another_country_get_the_same_answer(
         )
         assert response.status_code == 400
         assert h.has(response, "There is no case file with this reference in your country.")
-    assert answers == [
-        {"reference": ["There is no case file with this reference in your country."]}
-    ] * 3
+    assert (
+        answers
+        == [{"reference": ["There is no case file with this reference in your country."]}] * 3
+    )
     assert BreakGlass.objects.count() == 0
     denied = h.audits(action="denied", object_type="case", purpose="emergency")
     assert len(denied) == 6 and {e.detail["action"] for e in denied} == {"emergency_open"}
@@ -231,16 +230,22 @@ def test_an_emergency_opening_reads_everything_changes_nothing_and_lasts_four_ho
     access = case_access(s.cody, h.fresh(case))
     assert (access.view, access.change, access.via) == (True, False, ("emergency",))
     # Read-only: a change through the page or the service is refused.
-    assert coordinator.post(
-        f"/cases/{case.pk}/task/", {"title": "Call", "due_on": "2026-03-10"}
-    ).status_code == 404
+    assert (
+        coordinator.post(
+            f"/cases/{case.pk}/task/", {"title": "Call", "due_on": "2026-03-10"}
+        ).status_code
+        == 404
+    )
     with pytest.raises(NotFoundOrForbidden):
         casework.service_add(
             actor=s.cody, case_id=case.pk, data={"kind": "shelter", "status": "planned"}
         )
-    assert coordinator.post(
-        f"/cases/{case.pk}/sharing/unprotect/", {"version": h.fresh(case).version}
-    ).status_code == 404
+    assert (
+        coordinator.post(
+            f"/cases/{case.pk}/sharing/unprotect/", {"version": h.fresh(case).version}
+        ).status_code
+        == 404
+    )
     assert not _listed(s.cody, case)  # reached by its reference, never listed
 
     # The owner and the country's auditors are alerted; the audit trail holds the opening and
@@ -278,3 +283,12 @@ def test_an_emergency_opening_of_a_case_in_scope_adds_health_for_its_time(
     assert access.via == ("coordinator", "emergency")
     assert "health" in access.categories and access.change
     assert access.emergency_until is not None
+
+
+def test_a_protected_case_is_shared_only_with_a_named_person(s: Scene, case: CaseFile) -> None:
+    _protect(s, case)
+    errors = h.refused(lambda: h.share(s, case), "organisation-wide share of a protected case")
+    assert "specially protected" in errors["user"][0]
+    assert not Notification.objects.filter(kind="case_shared").exists()
+    h.share(s, case, user=str(s.olga.pk))
+    assert _open(s.olga, case) == 200 and _open(s.otto, case) == 404

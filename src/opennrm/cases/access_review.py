@@ -252,8 +252,8 @@ def organisation_review(*, actor: Any, organisation_id: object) -> OrganisationR
                 ).count(),
             )
         )
-    grants = AccessGrant.objects.select_related("organisation", "user", "legal_basis").filter(
-        revoked_at=None
+    grants = sharing_selectors.in_force(
+        AccessGrant.objects.select_related("organisation", "user", "legal_basis")
     )
     review = OrganisationReview(
         organisation=organisation,

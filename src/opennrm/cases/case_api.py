@@ -151,6 +151,7 @@ def _deadline(row: Deadline) -> dict[str, Any]:
 def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     case = case_selectors.access_case(actor=request.user, case_id=case_id)
     sees = case_selectors.case_access(request.user, case).categories
+    health = case_selectors.health_service_ids(case)
     procedures_out = []
     shown = case.procedures.order_by("pk") if case_selectors.IMMIGRATION in sees else []
     for row in shown:
@@ -190,7 +191,7 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
         "deadlines": [
             _deadline(row)
             for row in case.deadlines.filter(status="open").order_by("due_on")
-            if case_selectors.deadline_visible(row, sees)
+            if case_selectors.deadline_visible(row, sees, health)
         ],
         "disappearances": [
             {

@@ -75,6 +75,8 @@ NOTES = DataCategory.NOTES.value
 # The person's identity stays with the organisations that may view the person (the registering
 # one, and the lead organisation of an open case): the rest of the team sees it only when a grant
 # shares it, or in an emergency.
+# Health: the lead organisation's care roles only (``VIEW_HEALTH``); the guardian's organisation
+# and everyone else when a grant shares it.
 LEAD_SEES = ALL_CATEGORIES - {HEALTH}
 GUARDIAN_SEES = ALL_CATEGORIES - {HEALTH, IDENTITY}
 POLICE_SEES = frozenset({DataCategory.JUSTICE.value})
@@ -136,7 +138,7 @@ def _compute_access(actor: Any, case: CaseFile) -> CaseAccess:
             if org_id is not None and org_id in viewing:
                 categories |= sees
                 via.append(part)
-                if part != "police" and org_id in health:
+                if part == "lead" and org_id in health:
                     categories.add(HEALTH)
         if _coordinated(actor, case):
             coordinator = True
@@ -149,7 +151,10 @@ def _compute_access(actor: Any, case: CaseFile) -> CaseAccess:
             categories |= set(grant.categories)
         if grants:
             via.append("team")
-        change = case.lead_organisation_id in _orgs(actor, roles.CHANGE_CASE) or coordinator
+        # An anonymised case is read-only for good: nothing typed into it would ever be erased.
+        change = case.anonymised_at is None and (
+            case.lead_organisation_id in _orgs(actor, roles.CHANGE_CASE) or coordinator
+        )
     opening = sharing_selectors.openings_applying(
         actor=actor, object_type=OBJECT_TYPE, object_id=case.pk
     )
@@ -176,11 +181,20 @@ DEADLINE_CATEGORY = {
 HEALTH_SERVICES = frozenset({ServiceKind.MEDICAL.value, ServiceKind.PSYCHOLOGICAL.value})
 
 
-def deadline_visible(row: Deadline, categories: frozenset[str]) -> bool:
+def deadline_visible(
+    row: Deadline, categories: frozenset[str], health_services: frozenset[int] = frozenset()
+) -> bool:
     """Whether a deadline shows to who sees ``categories``; the 18th birthday and the transition
-    plan show to every team member (they are why the team exists for a minor)."""
+    plan show to every team member (they are why the team exists for a minor). The follow-up of
+    a medical or psychological service (``health_services``: their ids) is health data."""
     category = DEADLINE_CATEGORY.get(row.kind)  # type: ignore[call-overload]
+    if row.kind == DeadlineKind.SERVICE_FOLLOW_UP and row.subject_id in health_services:
+        category = HEALTH
     return category is None or category in categories
+
+
+def health_service_ids(case: CaseFile) -> frozenset[int]:
+    return frozenset(case.services.filter(kind__in=HEALTH_SERVICES).values_list("pk", flat=True))
 
 
 def service_kinds_seen(categories: frozenset[str]) -> list[str]:
@@ -218,7 +232,7 @@ def parts_of(actor: Any, case: CaseFile) -> set[str]:
     found: set[str] = set()
     if access.change and case.lead_organisation_id in _orgs(actor, roles.CHANGE_CASE):
         found.add(phases.LEAD)
-    if access.coordinator:
+    if access.coordinator and access.change:
         found.add(phases.COORDINATOR)
     return found
 
@@ -415,6 +429,25 @@ def _board(actor: Any, view: str, queryset: QuerySet[Deadline]) -> DeadlineBoard
     return board
 
 
+def _not_hidden(actor: Any) -> Q:
+    """Deadlines of cases the actor may see in lists: a specially protected case only where the
+    actor is named on it (as ``visible_cases``)."""
+    named = (
+        sharing_selectors.objects_granted(
+            actor=actor, object_type=OBJECT_TYPE, perm=roles.VIEW_CASE
+        )
+        .filter(user_id=actor.pk)
+        .values("object_id")
+    )
+    return (
+        Q(case__specially_protected=False)
+        | Q(case__owner_id=actor.pk)
+        | Q(case__guardian_id=actor.pk)
+        | Q(case__police_contact_id=actor.pk)
+        | Q(case_id__in=named)
+    )
+
+
 def my_deadlines(*, actor: Any) -> DeadlineBoard:
     """Deadlines the actor owns: their tasks, and the rule deadlines of the cases they own."""
     if not is_signed_in(actor):
@@ -422,7 +455,9 @@ def my_deadlines(*, actor: Any) -> DeadlineBoard:
     mine = Q(owner=actor) | Q(owner__isnull=True, case__owner=actor)
     # Only on cases the actor still works on (a duty never outlives the access to its case).
     working = Q(case__lead_organisation_id__in=_orgs(actor, roles.CHANGE_CASE))
-    return _board(actor, "my_deadlines", Deadline.objects.filter(mine & working))
+    return _board(
+        actor, "my_deadlines", Deadline.objects.filter(mine & working, _not_hidden(actor))
+    )
 
 
 def organisation_deadlines(*, actor: Any) -> DeadlineBoard:
@@ -431,7 +466,7 @@ def organisation_deadlines(*, actor: Any) -> DeadlineBoard:
     return _board(
         actor,
         "organisation_deadlines",
-        Deadline.objects.filter(case__lead_organisation_id__in=orgs),
+        Deadline.objects.filter(Q(case__lead_organisation_id__in=orgs), _not_hidden(actor)),
     )
 
 

@@ -382,6 +382,7 @@ def _context(request: HttpRequest, case: CaseFile, **overrides: Any) -> dict[str
     person_name = _person_label(request, case.person_id) if IDENTITY in sees else ""
     born = case.person.date_of_birth if person_name else None
     disappearances = list(case.disappearances.select_related("reported_by"))
+    health = case_selectors.health_service_ids(case)
     return {
         "case": case,
         "access": access,
@@ -400,7 +401,7 @@ def _context(request: HttpRequest, case: CaseFile, **overrides: Any) -> dict[str
         "deadlines": [
             row
             for row in case_selectors.deadlines_of_case(case)
-            if case_selectors.deadline_visible(row, sees)
+            if case_selectors.deadline_visible(row, sees, health)
         ],
         "today": today,
         "disappearances": disappearances,

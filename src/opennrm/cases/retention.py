@@ -55,7 +55,7 @@ from opennrm.core.models import AuditAction
 from opennrm.core.rulefiles import LoadOnce, Reader, RuleFileError, load_yaml
 from opennrm.sharing import selectors as sharing_selectors
 from opennrm.sharing import services as sharing
-from opennrm.sharing.models import BreakGlass, LegalHold, Rectification
+from opennrm.sharing.models import AccessGrant, BreakGlass, LegalHold, Rectification
 
 logger = logging.getLogger(__name__)
 OBJECT_TYPE = "case"
@@ -113,7 +113,13 @@ def open_proceedings(case: CaseFile) -> list[str]:
     events = list(case.justice_events.order_by("decided_on", "pk").values_list("kind", flat=True))
     if events and events[-1] in OPEN_JUSTICE:
         reasons.append("criminal_case")
-    if case.compensations.filter(paid_on__isnull=True).exists():
+    # A compensation is still open when it was awarded and not paid, or claimed while the
+    # criminal case has not ended (a claim in a case that ended without an award keeps nothing).
+    unpaid = case.compensations.filter(paid_on__isnull=True)
+    criminal_case_ended = bool(events) and events[-1] in CLOSING_JUSTICE
+    if unpaid.filter(awarded_on__isnull=False).exists() or (
+        unpaid.exists() and not criminal_case_ended
+    ):
         reasons.append("compensation")
     return reasons
 
@@ -179,6 +185,11 @@ def _freeze_statistics(case: CaseFile) -> None:
             situation.birth_year = born.year
     situation.recruitment_place = ""
     situation.exploitation_place = ""
+    if situation.pk is None:
+        # Nothing was recorded: keep the year of birth (the figures count it) in a new row.
+        if situation.birth_year is not None:
+            situation.save()
+        return
     situation.save(update_fields=["birth_year", "recruitment_place", "exploitation_place"])
 
 
@@ -213,6 +224,9 @@ def _erase_case_text(case: CaseFile) -> None:
     for hold in LegalHold.objects.filter(object_type=OBJECT_TYPE, object_id=case.pk):
         hold.reason = ""
         hold.save(update_fields=["reason"])
+    for grant in AccessGrant.objects.filter(object_type=OBJECT_TYPE, object_id=case.pk):
+        grant.purpose = ""
+        grant.save(update_fields=["purpose"])
 
 
 def _erase_person(person: Person) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 
-from opennrm.cases.case_selectors import IDENTITY, case_access
+from opennrm.cases.case_selectors import IDENTITY
 from opennrm.cases.indexes import NAME_PURPOSE, dob_index
 from opennrm.cases.models import CaseFile, Person
 from opennrm.cases.validation import FieldErrors, parse_date_of_birth
@@ -107,7 +107,9 @@ def access_person(
 def _leads_a_case_of(actor: Any, person: Person, perm: str, action: str) -> bool:
     """A case file moves with its person: the organisation that leads an open case of the person
     (e.g. after a transfer) may view and change the person, as the registering one may."""
-    if action not in ("view", "change"):
+    # The lead organisation of an open case also answers the person's access request
+    # (``export``) once the case was transferred to it.
+    if action not in ("view", "change", "export"):
         return False
     from opennrm.cases.models import Phase
 
@@ -122,11 +124,19 @@ def _leads_a_case_of(actor: Any, person: Person, perm: str, action: str) -> bool
 
 def _identity_shared(actor: Any, person: Person) -> bool:
     """A case team member to whom a grant in force shares the identity, or who opened one of the
-    person's case files in an emergency, may view the person."""
-    return any(
-        case_access(actor, case).sees(IDENTITY)
-        for case in CaseFile.objects.filter(person=person, anonymised_at=None)
-    )
+    person's case files in an emergency, may view the person (the lead organisation's own right
+    is ``_leads_a_case_of``, which ends with the case)."""
+    for case_id in CaseFile.objects.filter(person=person, anonymised_at=None).values_list(
+        "pk", flat=True
+    ):
+        grants = sharing_selectors.grants_applying(
+            actor=actor, object_type="case", object_id=case_id, perm=roles.VIEW_CASE
+        )
+        if any(IDENTITY in grant.categories for grant in grants):
+            return True
+        if sharing_selectors.openings_applying(actor=actor, object_type="case", object_id=case_id):
+            return True
+    return False
 
 
 def protected_persons_hidden_from(actor: Any) -> Any:

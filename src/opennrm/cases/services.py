@@ -26,6 +26,7 @@ from opennrm.core.errors import ConcurrentEditError, InvalidInput, PermissionDen
 from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.directory import roles
+from opennrm.sharing.models import Rectification
 
 EXPORT_FORMAT = "opennrm.person.v1"
 
@@ -161,6 +162,8 @@ def person_delete(
             raise ConcurrentEditError
         pk, organisation_id, fields = person.pk, person.organisation_id, _filled(_values_of(person))
         person.delete()
+        # The history of corrections holds old values: it goes with the person.
+        Rectification.objects.filter(object_type="person", object_id=person_id).delete()
         audit.record(
             action=AuditAction.DELETE,
             actor=actor,

@@ -66,6 +66,17 @@ def team_member_add(*, actor: Any, case_id: object, data: dict[str, Any]) -> Acc
     case = _sharable(actor, case_id)
     if case.anonymised_at is not None or not case.is_open:
         raise InvalidInput({"organisation": [_("A closed case file is not shared any more.")]})
+    if case.specially_protected and data.get("user") in (None, ""):
+        raise InvalidInput(
+            {
+                "user": [
+                    _(
+                        "This case is specially protected: name the person to share it with "
+                        "(an organisation as a whole does not see it)."
+                    )
+                ]
+            }
+        )
     with transaction.atomic():
         grant = sharing.grant_create(
             actor=actor,

@@ -97,9 +97,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.INVESTIGATOR: frozenset(
         {VIEW_ORGANISATIONS, VIEW_PERSON, *_SIGNAL_WORK, *_REFERRAL_WORK, VIEW_CASE}
     ),
-    # Prosecutors see signals and refer (source 004:L110-L112: police and PPS refer to the AVIM).
+    # Prosecutors see signals and refer (source 004:L110-L112: police and PPS refer to the AVIM),
+    # and see the case files the lead organisation shares with them (issue #6).
     Role.PROSECUTOR: frozenset(
-        {VIEW_ORGANISATIONS, VIEW_PERSON, VIEW_SIGNAL, VIEW_REFERRAL, SEND_REFERRAL}
+        {VIEW_ORGANISATIONS, VIEW_PERSON, VIEW_SIGNAL, VIEW_REFERRAL, SEND_REFERRAL, VIEW_CASE}
     ),
     Role.COORDINATOR: frozenset(
         {

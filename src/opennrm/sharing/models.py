@@ -109,7 +109,7 @@ class AccessGrant(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
     categories = models.JSONField(_("data categories"), default=list)
-    purpose = models.CharField(_("purpose"), max_length=300)
+    purpose = EncryptedTextField(_("purpose"))  # free text: may name the person (rule 6)
     legal_basis = models.ForeignKey(
         LegalBasis,
         on_delete=models.PROTECT,

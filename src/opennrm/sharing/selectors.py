@@ -96,11 +96,11 @@ def _in_force(queryset: QuerySet[AccessGrant], today: date) -> QuerySet[AccessGr
 
 
 def _applying_to(actor: Any, perm: str) -> Q:
-    """A grant applies to a named person, or to every member of the organisation who holds
-    ``perm`` there (e.g. who may view case files)."""
-    return Q(user_id=actor.pk) | Q(
-        user__isnull=True, organisation_id__in=organisations_with_perm(actor, perm)
-    )
+    """A grant applies to a named person while they hold ``perm`` (e.g. may view case files) at
+    the grant's organisation, or to every member of the organisation who holds it there; someone
+    who left the organisation, or changed role, loses what was shared with them at once."""
+    organisations = organisations_with_perm(actor, perm)
+    return Q(organisation_id__in=organisations) & (Q(user_id=actor.pk) | Q(user__isnull=True))
 
 
 def grants_applying(
@@ -122,6 +122,11 @@ def objects_granted(*, actor: Any, object_type: str, perm: str) -> QuerySet[Acce
     return _in_force(AccessGrant.objects.filter(object_type=object_type), _today()).filter(
         _applying_to(actor, perm)
     )
+
+
+def in_force(queryset: QuerySet[AccessGrant]) -> QuerySet[AccessGrant]:
+    """The grants of ``queryset`` in force today."""
+    return _in_force(queryset, _today())
 
 
 def team_of(*, object_type: str, object_id: int) -> list[AccessGrant]:

@@ -22,7 +22,7 @@ from opennrm.core.locks import lock_for_update
 from opennrm.core.models import AuditAction
 from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory import roles
-from opennrm.directory.backends import countries_with_perm
+from opennrm.directory.backends import countries_with_perm, organisations_with_perm
 from opennrm.directory.models import Organisation, User
 from opennrm.sharing import rules
 from opennrm.sharing.models import (
@@ -91,8 +91,12 @@ def legal_basis_create(
     if start and end and end < start:
         errors.add("valid_until", _("The end must not be before the start."))
     ids = _ids(party_ids)
-    parties = list(Organisation.objects.filter(pk__in=ids, country=jurisdiction, is_active=True))
-    if ids is None or len(parties) != len(ids or []):
+    parties = (
+        list(Organisation.objects.filter(pk__in=ids, country=jurisdiction, is_active=True))
+        if ids is not None
+        else []
+    )
+    if ids is None or len(parties) != len(ids):
         errors.add("parties", _("Choose the parties from the organisations of the country."))
     elif len(parties) < 2:
         errors.add("parties", _("Choose at least two parties."))
@@ -202,15 +206,17 @@ def grant_create(
     if user_id not in (None, ""):
         user_ids = _ids(user_id)
         user = (
-            User.objects.filter(
-                pk=user_ids[0],
-                is_active=True,
-                memberships__organisation=organisation,
-                memberships__is_active=True,
-            ).first()
+            User.objects.filter(pk=user_ids[0], is_active=True).first()
             if user_ids and len(user_ids) == 1 and organisation is not None
             else None
         )
+        # Only someone who may view case files there can be named (not an analyst or an
+        # administrator of the organisation, who may not use two-factor sign-in either).
+        if user is not None and (
+            organisation is None
+            or organisation.pk not in organisations_with_perm(user, roles.VIEW_CASE)
+        ):
+            user = None
         if user is None:
             errors.add("user", _("Choose a person who works at that organisation."))
     role = clean_choice(role, "role", TeamRole.values, errors, _("Choose a role."), required=True)
@@ -368,22 +374,23 @@ def break_glass_open(
         )
     errors.raise_if_any()
     now = clock.now()
-    opening = BreakGlass.objects.create(
-        object_type=object_type,
-        object_id=object_id,
-        user=actor,
-        reason=text,
-        opened_at=now,
-        expires_at=now + timedelta(hours=rules.BREAK_GLASS_HOURS),
-    )
-    audit.record(
-        action=AuditAction.BREAK_GLASS,
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id,
-        purpose="emergency",
-        detail={"opening": opening.pk, "hours": rules.BREAK_GLASS_HOURS},
-    )
+    with transaction.atomic():
+        opening = BreakGlass.objects.create(
+            object_type=object_type,
+            object_id=object_id,
+            user=actor,
+            reason=text,
+            opened_at=now,
+            expires_at=now + timedelta(hours=rules.BREAK_GLASS_HOURS),
+        )
+        audit.record(
+            action=AuditAction.BREAK_GLASS,
+            actor=actor,
+            object_type=object_type,
+            object_id=object_id,
+            purpose="emergency",
+            detail={"opening": opening.pk, "hours": rules.BREAK_GLASS_HOURS},
+        )
     return opening
 
 
@@ -397,20 +404,21 @@ def hold_place(*, actor: Any, object_type: str, object_id: int, reason: Any) -> 
     if not text and "reason" not in errors.errors:
         errors.add("reason", _("Say which proceedings require keeping the data."))
     errors.raise_if_any()
-    hold = LegalHold.objects.create(
-        object_type=object_type,
-        object_id=object_id,
-        reason=text,
-        placed_by=actor,
-        placed_at=clock.now(),
-    )
-    audit.record(
-        action=AuditAction.CREATE,
-        actor=actor,
-        object_type="legalhold",
-        object_id=hold.pk,
-        detail={"object_type": object_type, "object_id": object_id},
-    )
+    with transaction.atomic():
+        hold = LegalHold.objects.create(
+            object_type=object_type,
+            object_id=object_id,
+            reason=text,
+            placed_by=actor,
+            placed_at=clock.now(),
+        )
+        audit.record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            object_type="legalhold",
+            object_id=hold.pk,
+            detail={"object_type": object_type, "object_id": object_id},
+        )
     return hold
 
 

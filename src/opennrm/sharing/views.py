@@ -134,7 +134,7 @@ def basis_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "basis": basis,
             "parties": list(basis.parties.order_by("name")),
-            "grants_in_force": basis.grants.filter(revoked_at=None).count(),
+            "grants_in_force": selectors.in_force(basis.grants.all()).count(),
             "may_manage": may_manage,
             "end_form": EndForm(initial={"version": basis.version}),
             "category_labels": dict(DataCategory.choices),

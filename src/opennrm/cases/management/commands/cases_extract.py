@@ -3,7 +3,7 @@ files as CSV (docs/data-dictionary.md, "Registrations"): nothing in it identifie
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -31,7 +31,10 @@ class Command(BaseCommand):
             detail={"country": country.upper(), "rows": len(rows)},
         )
         if out:
-            Path(out).write_text(text, encoding="utf-8")
+            # Owner-only from the start: the extract is pseudonymised, not anonymous.
+            descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text)
             self.stderr.write(f"{len(rows)} row(s) written")
         else:
             self.stdout.write(text, ending="")
