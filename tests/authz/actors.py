@@ -7,7 +7,7 @@ police (``piet``, the police contact). The police recorded a signal and referred
 
 The actors live in ONE place, ``ACTORS``: a name and the user it signs in as (``None``:
 anonymous). Adding an actor (a team member with a scope, a break-glass user, …) is one line
-there, plus its column in the matrix profiles (``matrix.py``) wherever it differs from "denied".
+there; the matrix (``tests/authz/matrix/``) then names it wherever it is not simply refused.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Model
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opennrm.cases import casefiles, casework, deadlines
 from opennrm.cases import services as person_services
@@ -33,6 +32,8 @@ from opennrm.plans import services as plan_services
 from opennrm.plans.models import Measure, Plan
 from opennrm.referrals import services as referral_services
 from opennrm.referrals.models import Referral
+from opennrm.sharing import services as sharing_services
+from opennrm.sharing.models import LegalBasis
 from tests import factories
 from tests.cases import world as w
 from tests.cases.helpers import api_token
@@ -91,13 +92,13 @@ class AuthzWorld:
     case: CaseFile
     signal: Signal  # recorded by the lead organisation
     screening: Screening
-    police_signal: Signal
     draft: Referral  # police -> payoke, not sent
     referral: Referral  # police -> payoke, sent without consent (review pending)
     accepted: Referral  # police -> payoke, accepted
     plan: Plan
     measure: Measure  # linked to the lead organisation
     notification: Notification  # in the owner's inbox
+    basis: LegalBasis  # a covenant of the country between the lead and another organisation
     token: ApiToken  # of the lead organisation
     ids: dict[str, int] = field(default_factory=dict)  # rows of the case (task, service, …)
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
@@ -195,17 +196,9 @@ def _case(base: w.World, person: Person) -> tuple[CaseFile, dict[str, int]]:
     return CaseFile.objects.get(pk=case.pk), ids
 
 
-def _devices(actors: dict[str, User | None]) -> None:
-    """Confirmed TOTP devices for the roles that need two-factor (found by ``verified_client``)."""
-    for user in actors.values():
-        if user is not None and twofactor.requires_two_factor(user):
-            TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-
-
 def build() -> AuthzWorld:
     base = w.build()
     actors = {name: make(base) for name, make in ACTORS.items()}
-    _devices(actors)
     person = person_services.person_create(
         actor=base.sara,
         organisation_id=base.payoke.pk,
@@ -242,6 +235,17 @@ def build() -> AuthzWorld:
     )
     notification = Notification.objects.filter(user=base.sara).order_by("pk").first()
     assert notification is not None  # the referrals sent to payoke notified its case workers
+    basis = sharing_services.legal_basis_create(
+        actor=base.cody,
+        jurisdiction="BE",
+        kind="covenant",
+        title="Made-up care covenant",
+        reference="Covenant 1/2025",
+        purpose="Care for victims",
+        categories=["services", "notes"],
+        party_ids=[base.payoke.pk, base.other_be.pk],
+        valid_from=PAST,
+    )
     api_token(base.sam, base.payoke)  # the case system of the lead organisation
     token = ApiToken.objects.get(organisation=base.payoke)
     return AuthzWorld(
@@ -252,13 +256,13 @@ def build() -> AuthzWorld:
         case=case,
         signal=signal,
         screening=screening,
-        police_signal=police_signal,
         draft=Referral.objects.get(pk=draft.pk),
         referral=Referral.objects.get(pk=referral.pk),
         accepted=Referral.objects.get(pk=accepted.pk),
         plan=plan,
         measure=Measure.objects.get(pk=measure.pk),
         notification=notification,
+        basis=basis,
         token=token,
         ids=ids,
         sessions=_sessions(actors),

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.contrib.messages import constants
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 
 from tests.authz.actors import AuthzWorld
-from tests.authz.matrix import ALLOW, LOGIN, Entry
+from tests.authz.entries import ALLOW, EMPTY, LOGIN, Entry
 from tests.authz.routes import Site
 
 MISSING_ID = 987654321  # no row of the world has this id
@@ -28,6 +31,8 @@ class Answer:
     status: int
     location: str
     body: bytes
+    path: str  # the path asked for
+    errors: int = 0  # error messages the page left for the next one ("this case has moved on")
 
 
 def url_of(entry: Entry, kwargs: dict[str, Any], site: Site) -> tuple[str, str]:
@@ -62,9 +67,7 @@ def request(
     return answer
 
 
-def _request(
-    entry: Entry, actor: str, world: AuthzWorld, site: Site, *, missing: bool
-) -> Answer:
+def _request(entry: Entry, actor: str, world: AuthzWorld, site: Site, *, missing: bool) -> Answer:
     if entry.prepare is not None:
         entry.prepare(world)
     method, path = url_of(entry, kwargs_of(entry, world, missing=missing), site)
@@ -82,12 +85,24 @@ def _request(
         response = client.get(path)
     else:
         response = client.generic(method, path) if data is None else client.post(path, data)
-    return _answer(response)
+    return _answer(response, path)
 
 
-def _answer(response: HttpResponse) -> Answer:
-    content = b"" if getattr(response, "streaming", False) else response.content
-    return Answer(response.status_code, response.get("Location", ""), content)
+def _answer(response: HttpResponseBase, path: str) -> Answer:
+    content = b"" if getattr(response, "streaming", False) else getattr(response, "content", b"")
+    location = response.get("Location", "")
+    return Answer(response.status_code, location, content, path, _error_messages(response))
+
+
+def _error_messages(response: HttpResponseBase) -> int:
+    """Messages of level error that the response sets (the cookie storage of ``messages``)."""
+    cookie = response.cookies.get(CookieStorage.cookie_name)
+    if cookie is None or not cookie.value:
+        return 0
+    request = HttpRequest()
+    request.COOKIES[CookieStorage.cookie_name] = cookie.value
+    stored = list(CookieStorage(request))
+    return sum(1 for message in stored if message.level >= constants.ERROR)
 
 
 def _sign_in_redirect(answer: Answer) -> bool:
@@ -107,10 +122,16 @@ def problem(entry: Entry, outcome: str, answer: Answer) -> str | None:
         if entry.api:
             return None if status == 401 else "expected 401"
         return None if status == 302 and _sign_in_redirect(answer) else "expected sign-in"
+    if outcome == EMPTY:
+        return None if status == 200 and json.loads(answer.body) == [] else "expected []"
     if outcome == ALLOW:
         redirect = 300 <= status < 400
-        if redirect and (_sign_in_redirect(answer) or _second_factor_redirect(answer)):
+        if redirect and _sign_in_redirect(answer):
             return "sent to sign in"
+        if redirect and _second_factor_redirect(answer) and not entry.route.startswith("two_"):
+            return "sent to two-factor verification"
+        if entry.valid and answer.errors:
+            return "refused with an error message"
         if 200 <= status < 400:
             return None
         if not entry.valid and status in (400, 409, 422):
@@ -126,9 +147,7 @@ def check(entry: Entry, actor: str, world: AuthzWorld, site: Site) -> None:
     answer = request(entry, actor, world, site)
     found = problem(entry, outcome, answer)
     where = f" -> {urlsplit(answer.location).path}" if answer.location else ""
-    assert found is None, (
-        f"{entry.id} as {actor}: {found} ({outcome}), got {answer.status}{where}"
-    )
+    assert found is None, f"{entry.id} as {actor}: {found} ({outcome}), got {answer.status}{where}"
 
 
 # --- a missing object and a forbidden one --------------------------------------------------------

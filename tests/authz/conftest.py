@@ -4,6 +4,7 @@ before the next one and the world is never rebuilt."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +36,16 @@ def _module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[acto
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quiet_request_log() -> Iterator[None]:
+    """Refusals are the point here: ``django.request`` would log each (with a traceback)."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -94,6 +94,12 @@ def _referral_actions() -> list[str]:
     return list(ACTIONS)
 
 
+def _team_actions() -> list[str]:
+    from opennrm.cases.team_views import ACTIONS
+
+    return list(ACTIONS)
+
+
 def _measure_actions() -> list[str]:
     """``plans.views.measure_act`` has no table: its actions are read from its branches."""
     from opennrm.plans.views import measure_act
@@ -106,8 +112,67 @@ DISPATCH: dict[str, tuple[str, Callable[[], list[str]]]] = {
     "cases:act": ("action", _case_actions),
     "referrals:act": ("action", _referral_actions),
     "plans:measure_act": ("action", _measure_actions),
+    "cases:team_act": ("action", _team_actions),
 }
+# A route taking one of these keywords dispatches actions: it must be listed in DISPATCH.
+DISPATCH_KEYWORDS = ("<slug:action>", "<action>", "<str:action>")
 
 
 def dispatched() -> dict[str, list[str]]:
     return {route: sorted(set(actions())) for route, (_kwarg, actions) in DISPATCH.items()}
+
+
+# --- what the matrix covers, and what it misses ----------------------------------------------
+
+
+@dataclass
+class Coverage:
+    routes: set[str] = field(default_factory=set)  # URL names with an entry
+    operations: set[str] = field(default_factory=set)  # operationIds with an entry
+    actions: dict[str, set[str]] = field(default_factory=dict)  # dispatch route -> actions
+    undispatched: set[str] = field(default_factory=set)  # entries of a dispatch route, no action
+
+
+def _missing_actions(covered: Coverage) -> Iterator[str]:
+    for route, names in sorted(dispatched().items()):
+        have = covered.actions.get(route, set())
+        for name in names:
+            if name not in have:
+                yield f"action without an entry: {route} {name}"
+        for name in sorted(have - set(names)):
+            yield f"entry for an action that does not exist: {route} {name}"
+
+
+def _undeclared_dispatch(site: Site) -> Iterator[str]:
+    for name, route in sorted(site.routes.items()):
+        if any(keyword in route for keyword in DISPATCH_KEYWORDS) and name not in DISPATCH:
+            yield f"action-dispatch route missing from routes.DISPATCH: {name} ({route})"
+
+
+def uncovered(covered: Coverage, site: Site) -> list[str]:
+    """Routes, actions and operations without an entry, and entries naming none of them."""
+    problems = [
+        f"route without an entry: {name} ({route})"
+        for name, route in sorted(site.routes.items())
+        if name not in covered.routes
+    ]
+    problems += [
+        f"API operation without an entry: {found.method} {found.route} ({operation_id})"
+        for operation_id, found in sorted(site.operations.items())
+        if operation_id not in covered.operations
+    ]
+    problems += _missing_actions(covered)
+    problems += _undeclared_dispatch(site)
+    problems += [
+        f"entry for a route that does not exist: {name}"
+        for name in sorted(covered.routes - set(site.routes))
+    ]
+    problems += [
+        f"entry for an operation that does not exist: {name}"
+        for name in sorted(covered.operations - set(site.operations))
+    ]
+    problems += [
+        f"entry of an action-dispatch route without an action: {name}"
+        for name in sorted(covered.undispatched)
+    ]
+    return problems

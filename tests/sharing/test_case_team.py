@@ -472,3 +472,16 @@ def test_a_closed_case_is_not_shared_any_more(s: Scene, case: CaseFile) -> None:
     _nothing_shared(case)
     page = h.client(s.sara).get(f"/cases/{case.pk}/sharing/")
     assert page.status_code == 200 and not h.has(page, 'id="share-submit"')
+
+
+def test_nobody_shares_a_case_with_their_own_organisation(s: Any, case: Any) -> None:
+    """A coordinator sees neither identity nor health; sharing the case with their own centre
+    would widen their own access without the emergency procedure's reason and alerts."""
+    errors = h.refused(
+        lambda: h.share(
+            s, case, actor=s.cody, organisation=str(s.centre_be.pk), user=str(s.cody.pk),
+            legal_basis="", consent_given_on="2026-03-01", categories=["health", "identity"],
+        ),
+        "a coordinator sharing with their own centre",
+    )  # fmt: skip
+    assert "work at yourself" in errors["organisation"][0]

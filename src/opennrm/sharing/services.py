@@ -23,7 +23,7 @@ from opennrm.core.models import AuditAction
 from opennrm.core.validation import FieldErrors, clean_choice, clean_text
 from opennrm.directory import roles
 from opennrm.directory.backends import countries_with_perm, organisations_with_perm
-from opennrm.directory.models import Organisation, User
+from opennrm.directory.models import Membership, Organisation, User
 from opennrm.sharing import rules
 from opennrm.sharing.models import (
     AccessGrant,
@@ -202,6 +202,15 @@ def grant_create(
         errors.add("organisation", _("Choose an organisation of the country."))
     elif organisation.pk == granting_organisation_id:
         errors.add("organisation", _("Your own organisation already works on this case."))
+    elif Membership.objects.filter(
+        user_id=getattr(actor, "pk", None), organisation=organisation, is_active=True
+    ).exists():
+        # Nobody widens their own access by sharing with themselves: a coordinator who needs
+        # more than they see uses emergency access (a reason, a time limit, alerts).
+        errors.add(
+            "organisation",
+            _("You cannot share a case with an organisation you work at yourself."),
+        )
     user = None
     if user_id not in (None, ""):
         user_ids = _ids(user_id)
