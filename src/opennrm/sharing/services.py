@@ -203,7 +203,7 @@ def grant_create(
     elif organisation.pk == granting_organisation_id:
         errors.add("organisation", _("Your own organisation already works on this case."))
     elif Membership.objects.filter(
-        user_id=getattr(actor, "pk", None), organisation=organisation, is_active=True
+        user_id=getattr(actor, "pk", 0) or 0, organisation=organisation, is_active=True
     ).exists():
         # Nobody widens their own access by sharing with themselves: a coordinator who needs
         # more than they see uses emergency access (a reason, a time limit, alerts).
