@@ -128,34 +128,31 @@ def standing_team(case: CaseFile) -> list[tuple[str, Organisation | None, User |
     ]
 
 
-def _looked(object_filters: list[tuple[str, str]], since: datetime | None = None) -> list[Looker]:
+def _looked(object_filters: list[tuple[str, str]]) -> list[Looker]:
+    """Who read, changed or exported these objects: per person, how often, first and last."""
     query = Q()
     for object_type, object_id in object_filters:
         query |= Q(object_type=object_type, object_id=object_id)
     events = AuditEvent.objects.filter(query, action__in=LOOKED_ACTIONS)
-    if since is not None:
-        events = events.filter(occurred_at__gte=since)
+    actions_of: dict[int | None, set[str]] = {}
+    for actor_id, action in events.values_list("actor_id", "action").distinct():
+        actions_of.setdefault(actor_id, set()).add(action)
     rows = (
         events.values("actor_id", "actor_label")
         .annotate(count=Count("seq"), first=Min("occurred_at"), last=Max("occurred_at"))
         .order_by("-last")
     )
-    lookers = []
-    for row in rows:
-        actions = sorted(
-            set(events.filter(actor_id=row["actor_id"]).values_list("action", flat=True).distinct())
+    return [
+        Looker(
+            actor_id=row["actor_id"],
+            label=row["actor_label"],
+            count=row["count"],
+            first=row["first"],
+            last=row["last"],
+            actions=sorted(actions_of.get(row["actor_id"], set())),
         )
-        lookers.append(
-            Looker(
-                row["actor_id"],
-                row["actor_label"],
-                row["count"],
-                row["first"],
-                row["last"],
-                actions,
-            )
-        )
-    return lookers
+        for row in rows
+    ]
 
 
 def case_review(*, actor: Any, case_id: object) -> CaseReview:

@@ -332,7 +332,6 @@ def visible_cases(actor: Any) -> QuerySet[CaseFile]:
     granted = sharing_selectors.objects_granted(
         actor=actor, object_type=OBJECT_TYPE, perm=roles.VIEW_CASE
     )
-    named_grants = granted.filter(user_id=actor.pk).values("object_id")
     visible = CaseFile.objects.filter(
         Q(lead_organisation_id__in=orgs)
         | Q(guardian_organisation_id__in=orgs)
@@ -340,12 +339,26 @@ def visible_cases(actor: Any) -> QuerySet[CaseFile]:
         | Q(jurisdiction__in=countries)
         | Q(pk__in=granted.values("object_id"))
     )
-    return visible.filter(
-        Q(specially_protected=False)
-        | Q(owner_id=actor.pk)
-        | Q(guardian_id=actor.pk)
-        | Q(police_contact_id=actor.pk)
-        | Q(pk__in=named_grants)
+    return visible.filter(not_hidden_from(actor))
+
+
+def not_hidden_from(actor: Any, path: str = "") -> Q:
+    """Case files (``path``: the lookup from the queried model to the case, e.g. ``"case__"``)
+    that are not specially protected, or on which the actor is named: as owner, guardian, police
+    contact, or by a grant in force naming them (``named_people`` for one case)."""
+    named = (
+        sharing_selectors.objects_granted(
+            actor=actor, object_type=OBJECT_TYPE, perm=roles.VIEW_CASE
+        )
+        .filter(user_id=actor.pk)
+        .values("object_id")
+    )
+    return (
+        Q(**{f"{path}specially_protected": False})
+        | Q(**{f"{path}owner_id": actor.pk})
+        | Q(**{f"{path}guardian_id": actor.pk})
+        | Q(**{f"{path}police_contact_id": actor.pk})
+        | Q(**{f"{path}pk__in": named})
     )
 
 
@@ -429,25 +442,6 @@ def _board(actor: Any, view: str, queryset: QuerySet[Deadline]) -> DeadlineBoard
     return board
 
 
-def _not_hidden(actor: Any) -> Q:
-    """Deadlines of cases the actor may see in lists: a specially protected case only where the
-    actor is named on it (as ``visible_cases``)."""
-    named = (
-        sharing_selectors.objects_granted(
-            actor=actor, object_type=OBJECT_TYPE, perm=roles.VIEW_CASE
-        )
-        .filter(user_id=actor.pk)
-        .values("object_id")
-    )
-    return (
-        Q(case__specially_protected=False)
-        | Q(case__owner_id=actor.pk)
-        | Q(case__guardian_id=actor.pk)
-        | Q(case__police_contact_id=actor.pk)
-        | Q(case_id__in=named)
-    )
-
-
 def my_deadlines(*, actor: Any) -> DeadlineBoard:
     """Deadlines the actor owns: their tasks, and the rule deadlines of the cases they own."""
     if not is_signed_in(actor):
@@ -456,7 +450,9 @@ def my_deadlines(*, actor: Any) -> DeadlineBoard:
     # Only on cases the actor still works on (a duty never outlives the access to its case).
     working = Q(case__lead_organisation_id__in=_orgs(actor, roles.CHANGE_CASE))
     return _board(
-        actor, "my_deadlines", Deadline.objects.filter(mine & working, _not_hidden(actor))
+        actor,
+        "my_deadlines",
+        Deadline.objects.filter(mine & working, not_hidden_from(actor, "case__")),
     )
 
 
@@ -466,7 +462,9 @@ def organisation_deadlines(*, actor: Any) -> DeadlineBoard:
     return _board(
         actor,
         "organisation_deadlines",
-        Deadline.objects.filter(Q(case__lead_organisation_id__in=orgs), _not_hidden(actor)),
+        Deadline.objects.filter(
+            Q(case__lead_organisation_id__in=orgs), not_hidden_from(actor, "case__")
+        ),
     )
 
 

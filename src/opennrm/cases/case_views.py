@@ -232,9 +232,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
 
 
 def _age(born: date | None, on: date) -> int | None:
-    if born is None:
-        return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return None if born is None else casework.age_on(born, on)
 
 
 def _forms_for(case: CaseFile) -> dict[str, Any]:

@@ -567,10 +567,15 @@ def placement_end(*, actor: Any, case_id: int, placement_id: object, ended_on: A
 # --- interviews ---------------------------------------------------------------------------------
 
 
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on ``day`` of someone born on ``born``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def _age_on(case: CaseFile, day: date) -> int | None:
     born = case.person.date_of_birth
     if born is not None:
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(born, day)
     situation = Situation.objects.filter(case=case).first()
     if situation is not None and situation.birth_year:
         # Only the year is known: the youngest the person can be, so that a possible minor is

@@ -30,7 +30,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -179,8 +178,9 @@ def _freeze_statistics(case: CaseFile) -> None:
     situation = casework.situation_of(case)
     born = case.person.date_of_birth
     if born is not None:
-        case.age_at_identification = _age(born, case.identification_decided_on)
-        case.age_at_exploitation = _age(born, situation.exploitation_started_on)
+        decided, started = case.identification_decided_on, situation.exploitation_started_on
+        case.age_at_identification = casework.age_on(born, decided) if decided else None
+        case.age_at_exploitation = casework.age_on(born, started) if started else None
         if situation.birth_year is None:
             situation.birth_year = born.year
     situation.recruitment_place = ""
@@ -191,12 +191,6 @@ def _freeze_statistics(case: CaseFile) -> None:
             situation.save()
         return
     situation.save(update_fields=["birth_year", "recruitment_place", "exploitation_place"])
-
-
-def _age(born: Any, on: Any) -> int | None:
-    if on is None:
-        return None
-    return int(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
 
 
 def _erase_case_text(case: CaseFile) -> None:

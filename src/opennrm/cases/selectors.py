@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 
-from opennrm.cases.case_selectors import IDENTITY
+from opennrm.cases.case_selectors import IDENTITY, not_hidden_from
 from opennrm.cases.indexes import NAME_PURPOSE, dob_index
 from opennrm.cases.models import CaseFile, Person
 from opennrm.cases.validation import FieldErrors, parse_date_of_birth
@@ -142,19 +142,7 @@ def _identity_shared(actor: Any, person: Person) -> bool:
 def protected_persons_hidden_from(actor: Any) -> Any:
     """Ids of persons with a specially protected case file on which ``actor`` is not named:
     they are hidden from the actor's searches and refused at the door."""
-    named = (
-        sharing_selectors.objects_granted(actor=actor, object_type="case", perm=roles.VIEW_CASE)
-        .filter(user_id=actor.pk)
-        .values("object_id")
-    )
-    return (
-        CaseFile.objects.filter(specially_protected=True)
-        .exclude(owner_id=actor.pk)
-        .exclude(guardian_id=actor.pk)
-        .exclude(police_contact_id=actor.pk)
-        .exclude(pk__in=named)
-        .values("person_id")
-    )
+    return CaseFile.objects.exclude(not_hidden_from(actor)).values("person_id")
 
 
 def _hidden(actor: Any, person: Person) -> bool:

@@ -41,7 +41,7 @@ def _age(born: date | None, year: int | None, on: date | None) -> int | None:
     if on is None:
         return None
     if born is not None:
-        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        return casework.age_on(born, on)
     return on.year - year if year else None
 
 

@@ -23,7 +23,8 @@ from opennrm.core import clock
 from opennrm.core.errors import ConcurrentEditError, InvalidInput, NotFoundOrForbidden
 from opennrm.core.forms import DateInput, add_service_errors, set_choices
 from opennrm.directory import roles
-from opennrm.directory.models import Organisation, User
+from opennrm.directory.models import Organisation
+from opennrm.directory.selectors import users_with_perm
 from opennrm.sharing import rules
 from opennrm.sharing import selectors as sharing_selectors
 from opennrm.sharing.models import DataCategory, TeamRole
@@ -108,18 +109,8 @@ def _share_form(case: CaseFile, data: Any = None) -> ShareForm:
         .values_list("pk", "name")
     )
     set_choices(form, "organisation", [("", ""), *organisations])
-    people = (
-        User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__organisation_id__in=[pk for pk, _name in organisations],
-            memberships__role__in=[
-                role for role, perms in roles.ROLE_PERMISSIONS.items() if roles.VIEW_CASE in perms
-            ],
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    people = users_with_perm(roles.VIEW_CASE, organisation_ids=[pk for pk, _name in organisations])
+    people.sort(key=lambda user: (user.last_name, user.first_name, user.get_username()))
     set_choices(
         form,
         "user",

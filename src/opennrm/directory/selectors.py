@@ -7,6 +7,7 @@ organisation and a member the actor may not manage give the same ``NotFoundOrFor
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,11 +193,16 @@ def coordination_centre(*, country: str) -> Organisation | None:
 
 
 def users_with_perm(
-    perm: str, *, organisation_id: int | None = None, country: str | None = None
+    perm: str,
+    *,
+    organisation_id: int | None = None,
+    country: str | None = None,
+    organisation_ids: Iterable[int] | None = None,
 ) -> list[User]:
     """The active users holding ``perm`` through an active membership of the organisation
-    ``organisation_id``, or of any active organisation of ``country`` (for whom to notify: who
-    works on a case there, a country's coordinators …). Each user once, by id."""
+    ``organisation_id`` (or of one of ``organisation_ids``), or of any active organisation of
+    ``country`` (for whom to notify: who works on a case there, a country's coordinators …).
+    Each user once, by id."""
     granting = [role for role, perms in roles.ROLE_PERMISSIONS.items() if perm in perms]
     memberships = Membership.objects.filter(
         is_active=True, role__in=granting, user__is_active=True, organisation__is_active=True
@@ -205,4 +211,6 @@ def users_with_perm(
         memberships = memberships.filter(organisation_id=organisation_id)
     if country is not None:
         memberships = memberships.filter(organisation__country=country)
+    if organisation_ids is not None:
+        memberships = memberships.filter(organisation_id__in=list(organisation_ids))
     return list(User.objects.filter(pk__in=memberships.values("user_id")).order_by("pk"))
